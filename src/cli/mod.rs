@@ -1,0 +1,62 @@
+//! The `obrador` command line: one subcommand per module, `serve` by default.
+mod migrate;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::telemetry;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "obrador",
+    version,
+    about = "Booking and billing for a cooperative workshop",
+    long_about = "Booking and billing for a cooperative workshop: machine time, tutors, training, \
+                  usage and monthly invoices.\n\nWith no subcommand, `obrador` serves the web UI and \
+                  API. Settings come from the built-in defaults, an optional obrador.toml, and \
+                  environment variables (DATABASE_URL, OBRADOR_*)."
+)]
+pub struct Cli {
+    /// A configuration file to read over the built-in defaults (default: ./obrador.toml if present).
+    #[arg(long, global = true, env = "OBRADOR_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the web UI and JSON API (the default). Creates and migrates the database if needed.
+    Serve(serve::Args),
+    /// Create the database if needed, apply pending migrations, and exit.
+    Migrate,
+}
+
+/// Parses the command line and runs the command; errors are printed once, with their causes.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn execute(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    telemetry::init(&settings.log);
+    match cli
+        .command
+        .unwrap_or(Command::Serve(serve::Args::default()))
+    {
+        Command::Serve(args) => serve::run(settings, args),
+        Command::Migrate => migrate::run(&settings),
+    }
+}

@@ -1,0 +1,190 @@
+//! Settings: the built-in `config/default.toml`, an optional local file, then environment variables.
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use crate::db::DatabaseUrl;
+use crate::domain::WorkshopTz;
+
+/// The defaults ship inside the binary so it runs from any folder.
+const DEFAULTS: &str = include_str!("../config/default.toml");
+/// Read from the working folder when present and no other file is named.
+const LOCAL_FILE: &str = "obrador.toml";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    database_url: Option<SecretString>,
+    pub data_dir: PathBuf,
+    pub bind: String,
+    timezone: String,
+    pub public_url: String,
+    pub secret_key: Option<SecretString>,
+    pub smtp_url: Option<SecretString>,
+    pub database_pool_size: u32,
+    pub max_body_bytes: usize,
+    pub log: String,
+    pub workshop: WorkshopSettings,
+}
+
+/// The co-op's own details, as printed on invoices.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WorkshopSettings {
+    pub legal_name: String,
+    pub tax_id: String,
+    pub address: String,
+    pub email: String,
+    pub invoice_series: String,
+    pub credit_note_series: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error("configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Defaults, then `file` (or `./obrador.toml` when present), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULTS));
+        match file {
+            Some(path) if !path.exists() => return Err(ConfigError::MissingFile(path.into())),
+            Some(path) => figment = figment.merge(Toml::file(path)),
+            None if Path::new(LOCAL_FILE).exists() => {
+                figment = figment.merge(Toml::file(LOCAL_FILE))
+            }
+            None => {}
+        }
+        let figment = figment
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            .merge(Env::prefixed("OBRADOR_").split("__").ignore(&["config"]));
+        Self::extract(figment)
+    }
+
+    /// The built-in defaults alone, ignoring files and environment (tests start from these).
+    pub fn defaults() -> Result<Settings, ConfigError> {
+        Self::extract(Figment::from(Toml::string(DEFAULTS)))
+    }
+
+    fn extract(figment: Figment) -> Result<Settings, ConfigError> {
+        let settings: Settings = figment.extract().map_err(Box::new)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        self.timezone()?;
+        self.database_url()?;
+        if let Some(key) = &self.secret_key {
+            if key.expose_secret().len() < 64 {
+                return Err(ConfigError::Invalid(
+                    "secret_key (OBRADOR_SECRET_KEY) must be at least 64 characters".into(),
+                ));
+            }
+        }
+        if self.database_pool_size == 0 {
+            return Err(ConfigError::Invalid(
+                "database_pool_size must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `DATABASE_URL`, defaulting to a SQLite file in the data folder.
+    pub fn database_url(&self) -> Result<DatabaseUrl, ConfigError> {
+        match &self.database_url {
+            Some(url) => DatabaseUrl::parse(url.expose_secret())
+                .map_err(|e| ConfigError::Invalid(e.to_string())),
+            None => Ok(DatabaseUrl::Sqlite(self.data_dir.join("obrador.db"))),
+        }
+    }
+
+    pub fn set_database_url(&mut self, url: &str) {
+        self.database_url = Some(SecretString::from(url));
+    }
+
+    pub fn timezone(&self) -> Result<WorkshopTz, ConfigError> {
+        WorkshopTz::parse(&self.timezone).map_err(|e| ConfigError::Invalid(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+// figment::Jail's closures return its own (large) error type.
+#[allow(clippy::result_large_err)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_defaults_are_valid() {
+        let settings = Settings::defaults().expect("defaults parse");
+        assert_eq!(settings.bind, "127.0.0.1:8080");
+        assert_eq!(settings.timezone().expect("tz").name(), "Europe/Madrid");
+        assert!(matches!(
+            settings.database_url().expect("url"),
+            DatabaseUrl::Sqlite(path) if path == Path::new("data/obrador.db")
+        ));
+    }
+
+    #[test]
+    fn environment_overrides_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("DATABASE_URL", "postgres://u:pw@localhost/obrador");
+            jail.set_env("OBRADOR_BIND", "0.0.0.0:9000");
+            jail.set_env("OBRADOR_WORKSHOP__TAX_ID", "B12345678");
+            let settings = Settings::load(None).expect("load");
+            assert_eq!(settings.bind, "0.0.0.0:9000");
+            assert_eq!(settings.workshop.tax_id, "B12345678");
+            assert!(matches!(
+                settings.database_url().expect("url"),
+                DatabaseUrl::Postgres(_)
+            ));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn local_file_overrides_defaults_and_env_overrides_file() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "obrador.toml",
+                "bind = \"127.0.0.1:7000\"\ntimezone = \"Europe/Lisbon\"",
+            )?;
+            jail.set_env("OBRADOR_TIMEZONE", "Atlantic/Canary");
+            let settings = Settings::load(None).expect("load");
+            assert_eq!(settings.bind, "127.0.0.1:7000");
+            assert_eq!(settings.timezone().expect("tz").name(), "Atlantic/Canary");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_a_clear_message() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("OBRADOR_TIMEZONE", "Mars/Olympus");
+            let err = Settings::load(None).expect_err("bad tz");
+            assert!(err.to_string().contains("Mars/Olympus"), "{err}");
+            jail.set_env("OBRADOR_TIMEZONE", "Europe/Madrid");
+            jail.set_env("DATABASE_URL", "mysql://localhost/x");
+            let err = Settings::load(None).expect_err("bad scheme");
+            assert!(err.to_string().contains("mysql"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let mut settings = Settings::defaults().expect("defaults");
+        settings.set_database_url("postgres://u:hunter2@localhost/obrador");
+        settings.secret_key = Some(SecretString::from("s".repeat(64)));
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("hunter2"));
+        assert!(!printed.contains(&"s".repeat(64)));
+    }
+}

@@ -1,0 +1,53 @@
+//! Database access: one connection type over SQLite and PostgreSQL, the pool, migrations, and the
+//! few helpers every service shares. Where the two backends' SQL differs, it differs here.
+mod error;
+mod migrations;
+mod pool;
+pub mod schema;
+mod tx;
+mod url;
+
+pub use error::DbError;
+pub use migrations::{run_migrations, MigrationError};
+pub use pool::{build_pool, ConnectError, Pool, PooledConn};
+pub use tx::{lock_row, next_counter_value, write_tx};
+pub use url::{Backend, DatabaseUrl, DatabaseUrlError};
+
+use diesel::pg::PgConnection;
+use diesel::sqlite::SqliteConnection;
+
+/// A connection to whichever backend `DATABASE_URL` names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Sqlite(SqliteConnection),
+    Pg(PgConnection),
+}
+
+impl DbConn {
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConn::Sqlite(_) => Backend::Sqlite,
+            DbConn::Pg(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// `INSERT … ON CONFLICT DO NOTHING` on either backend; evaluates to the number of rows inserted
+/// (0 when the row was already there). The multi-backend query builder has no upsert, so the
+/// statement is built once per concrete connection.
+#[macro_export]
+macro_rules! insert_ignore {
+    ($conn:expr, $table:expr, $values:expr) => {{
+        use diesel::RunQueryDsl as _;
+        match $conn {
+            $crate::db::DbConn::Sqlite(c) => diesel::insert_into($table)
+                .values($values)
+                .on_conflict_do_nothing()
+                .execute(c),
+            $crate::db::DbConn::Pg(c) => diesel::insert_into($table)
+                .values($values)
+                .on_conflict_do_nothing()
+                .execute(c),
+        }
+    }};
+}

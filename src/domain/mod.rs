@@ -1,0 +1,15 @@
+//! Pure domain types and rules: no I/O.
+
+pub mod ids;
+pub mod money;
+pub mod time;
+
+pub use ids::{
+    AuditId, BlockId, BookingId, ChargeId, CustomerId, EnrollmentId, IdParseError, InvoiceId,
+    OutboxId, ResourceId, SessionId, TokenId, UsageId, UserId,
+};
+pub use money::{Money, MoneyError};
+pub use time::{
+    parse_rfc3339_with_offset, Ambiguity, LocalMonth, LocalTimeError, MonthParseError,
+    TimeParseError, UnknownTimeZone, WorkshopTz,
+};

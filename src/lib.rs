@@ -1,0 +1,9 @@
+//! Obrador: booking and billing for a cooperative workshop.
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod http;
+pub mod startup;
+pub mod telemetry;
+pub mod views;

@@ -1,0 +1,4 @@
+//! The `obrador` binary: everything lives in the library; this only hands over to the CLI.
+fn main() -> std::process::ExitCode {
+    obrador::cli::run()
+}
