@@ -18,12 +18,17 @@ use crate::telemetry;
     long_about = "Booking and billing for a cooperative workshop: machine time, tutors, training, \
                   usage and monthly invoices.\n\nWith no subcommand, `obrador` serves the web UI and \
                   API. Settings come from the built-in defaults, an optional obrador.toml, and \
-                  environment variables (DATABASE_URL, OBRADOR_*)."
+                  environment variables (DATABASE_URL, OBRADOR_*).",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     /// A configuration file to read over the built-in defaults (default: ./obrador.toml if present).
     #[arg(long, global = true, env = "OBRADOR_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
+
+    /// With no subcommand: the options of `serve`.
+    #[command(flatten)]
+    serve: serve::Args,
 
     #[command(subcommand)]
     command: Option<Command>,
@@ -52,10 +57,7 @@ pub fn run() -> ExitCode {
 fn execute(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load(cli.config.as_deref())?;
     telemetry::init(&settings.log);
-    match cli
-        .command
-        .unwrap_or(Command::Serve(serve::Args::default()))
-    {
+    match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => serve::run(settings, args),
         Command::Migrate => migrate::run(&settings),
     }

@@ -2,7 +2,7 @@
 use crate::config::Settings;
 use crate::startup::Application;
 
-#[derive(Debug, Default, clap::Args)]
+#[derive(Debug, clap::Args)]
 pub struct Args {
     /// Address to listen on, e.g. 0.0.0.0:8080 (default from configuration: 127.0.0.1:8080).
     #[arg(long, value_name = "ADDR")]

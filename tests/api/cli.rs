@@ -79,3 +79,48 @@ fn an_unknown_database_scheme_is_refused_and_creates_nothing() {
     );
     assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
 }
+
+/// `obrador --bind ADDR` serves (serve is the default command) and stops cleanly on SIGTERM.
+#[test]
+fn the_binary_serves_by_default_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().expect("dir");
+    let mut child = obrador()
+        .current_dir(dir.path())
+        .env("RUST_LOG", "info")
+        .args(["--bind", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let port = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            let (_, rest) = line.split_once("listening on http://127.0.0.1:")?;
+            rest.split_whitespace().next()?.parse::<u16>().ok()
+        })
+        .expect("the server says where it listens");
+    let health = std::net::TcpStream::connect(("127.0.0.1", port)).and_then(|mut stream| {
+        use std::io::{Read, Write};
+        stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply)?;
+        Ok(reply)
+    });
+    assert!(health.expect("healthz").starts_with("HTTP/1.1 200"));
+    assert!(
+        dir.path().join("data/obrador.db").exists(),
+        "default SQLite file under data/"
+    );
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = child.wait().expect("exits");
+    assert!(
+        status.success(),
+        "graceful shutdown exits 0, got {status:?}"
+    );
+}
