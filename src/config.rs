@@ -27,6 +27,17 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub log: String,
     pub workshop: WorkshopSettings,
+    pub jobs: JobsSettings,
+}
+
+/// Which background jobs this instance runs, and how the mail sender retries.
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobsSettings {
+    pub enabled: bool,
+    pub mail_sender: bool,
+    pub poll_interval_ms: u64,
+    pub mail_max_attempts: u32,
+    pub mail_max_backoff_secs: u64,
 }
 
 /// The co-op's own details, as printed on invoices.
@@ -92,6 +103,11 @@ impl Settings {
         if self.database_pool_size == 0 {
             return Err(ConfigError::Invalid(
                 "database_pool_size must be at least 1".into(),
+            ));
+        }
+        if self.jobs.poll_interval_ms == 0 || self.jobs.mail_max_attempts == 0 {
+            return Err(ConfigError::Invalid(
+                "jobs.poll_interval_ms and jobs.mail_max_attempts must be at least 1".into(),
             ));
         }
         Ok(())

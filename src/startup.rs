@@ -3,19 +3,22 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::sync::Arc;
 
+use actix_web::cookie::Key;
 use actix_web::dev::Server;
 use actix_web::HttpServer;
 use anyhow::Context;
 use rand::RngCore;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::Settings;
 use crate::db::{self, DatabaseUrl, Pool};
 use crate::http::{self, AppState};
+use crate::jobs::{JobWaker, Jobs};
 
 pub struct Application {
     port: u16,
     server: Server,
+    jobs: Jobs,
 }
 
 impl Application {
@@ -30,22 +33,36 @@ impl Application {
         let pool =
             tokio::task::spawn_blocking(move || open_database(&url, settings.database_pool_size))
                 .await??;
+        announce_first_run(&pool).await?;
         let backend = settings.database_url()?.backend();
-        let state = AppState::new(pool, backend, Arc::new(settings), tz);
+        let cookie_key = match &settings.secret_key {
+            Some(secret) => Key::derive_from(secret.expose_secret().as_bytes()),
+            None => anyhow::bail!("no secret key"),
+        };
+        let jobs = Jobs::start(pool.clone(), &settings)?;
+        let state = AppState::new(pool, backend, Arc::new(settings), tz, cookie_key);
         let server = HttpServer::new(move || http::app(state.clone()))
             .listen(listener)?
             .shutdown_timeout(10)
             .run();
-        Ok(Application { port, server })
+        Ok(Application { port, server, jobs })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests (up to 10 s).
+    /// Wakes the mail sender, e.g. right after a request queued mail, instead of at its next poll.
+    pub fn mail_waker(&self) -> JobWaker {
+        self.jobs.mail_waker()
+    }
+
+    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests (up to 10 s) and stops the
+    /// background jobs (letting a batch in progress finish).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.jobs.stop().await;
+        served
     }
 }
 
@@ -59,6 +76,24 @@ pub fn open_database(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<Pool> 
         tracing::info!(migrations = ?applied, database = %url.redacted(), "database migrated");
     }
     Ok(pool)
+}
+
+/// On an empty database, says how to make the first admin account (or load the demo).
+async fn announce_first_run(pool: &Pool) -> anyhow::Result<()> {
+    let pool = pool.clone();
+    let has_users = tokio::task::spawn_blocking(move || -> anyhow::Result<bool> {
+        let mut conn = pool.get()?;
+        Ok(crate::services::accounts::has_users(&mut conn)?)
+    })
+    .await??;
+    if !has_users {
+        tracing::warn!(
+            "No accounts yet. Create the first administrator with \
+             `obrador user add --email you@example.org --name \"Your Name\" --role admin` \
+             (it prints a password), or load a demo workshop with `obrador demo`."
+        );
+    }
+    Ok(())
 }
 
 /// With no `secret_key` configured, one is generated into the data folder on first start and

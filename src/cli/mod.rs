@@ -1,6 +1,9 @@
 //! The `obrador` command line: one subcommand per module, `serve` by default.
+mod demo;
 mod migrate;
 mod serve;
+mod token;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,6 +43,14 @@ enum Command {
     Serve(serve::Args),
     /// Create the database if needed, apply pending migrations, and exit.
     Migrate,
+    /// Load a realistic demo workshop into the configured database (safe to run again).
+    Demo,
+    /// Manage users.
+    #[command(subcommand)]
+    User(user::Command),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(token::Command),
 }
 
 /// Parses the command line and runs the command; errors are printed once, with their causes.
@@ -60,5 +71,14 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => serve::run(settings, args),
         Command::Migrate => migrate::run(&settings),
+        Command::Demo => demo::run(&settings),
+        Command::User(command) => user::run(&settings, command),
+        Command::Token(command) => token::run(&settings, command),
     }
+}
+
+/// A migrated database connection for one-shot commands.
+fn open(settings: &Settings) -> anyhow::Result<crate::db::PooledConn> {
+    let pool = crate::startup::open_database(&settings.database_url()?, 1)?;
+    Ok(pool.get()?)
 }

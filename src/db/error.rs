@@ -20,6 +20,8 @@ pub enum DbError {
     ForeignKey(String),
     #[error("a check constraint refused the row ({0})")]
     Check(String),
+    #[error("the database holds a value the application cannot read: {0}")]
+    Corrupt(String),
     #[error("no database connection available: {0}")]
     Pool(#[from] diesel::r2d2::PoolError),
     #[error("database error: {0}")]

@@ -1,6 +1,9 @@
 //! Database access: one connection type over SQLite and PostgreSQL, the pool, migrations, and the
 //! few helpers every service shares. Where the two backends' SQL differs, it differs here.
+pub mod accounts;
+pub mod audit;
 mod error;
+mod lease;
 mod migrations;
 mod pool;
 pub mod schema;
@@ -8,6 +11,7 @@ mod tx;
 mod url;
 
 pub use error::DbError;
+pub use lease::{claim_due, LeaseClaim};
 pub use migrations::{run_migrations, MigrationError};
 pub use pool::{build_pool, ConnectError, Pool, PooledConn};
 pub use tx::{lock_row, next_counter_value, write_tx};
@@ -21,6 +25,20 @@ use diesel::sqlite::SqliteConnection;
 pub enum DbConn {
     Sqlite(SqliteConnection),
     Pg(PgConnection),
+}
+
+/// Parses a value the application itself stored (a role, a kind); failure means a corrupt row.
+pub fn parse_stored<T: std::str::FromStr>(stored: &str) -> Result<T, DbError> {
+    stored
+        .parse()
+        .map_err(|_| DbError::Corrupt(format!("unexpected stored value '{stored}'")))
+}
+
+/// An instant as stored: UTC, to the microsecond (PostgreSQL's precision), so that values read
+/// back compare equal on both backends.
+pub fn timestamp(instant: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    use chrono::SubsecRound;
+    instant.naive_utc().trunc_subsecs(6)
 }
 
 impl DbConn {

@@ -1,9 +1,16 @@
 //! Pure domain types and rules: no I/O.
 
+pub mod access;
+pub mod accounts;
 pub mod ids;
 pub mod money;
 pub mod time;
 
+pub use access::Actor;
+pub use accounts::{
+    Customer, CustomerInput, CustomerKind, Email, InvalidField, Name, NewPassword, PriceCategory,
+    RawCustomer, Role, User,
+};
 pub use ids::{
     AuditId, BlockId, BookingId, ChargeId, CustomerId, EnrollmentId, IdParseError, InvoiceId,
     OutboxId, ResourceId, SessionId, TokenId, UsageId, UserId,

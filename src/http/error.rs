@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::db::DbError;
+use crate::services::ServiceError;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -120,6 +121,22 @@ impl From<DbError> for AppError {
                 AppError::Unavailable(format!("The database is not answering: {e}"))
             }
             other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<ServiceError> for AppError {
+    fn from(err: ServiceError) -> AppError {
+        match err {
+            ServiceError::NotFound => AppError::NotFound,
+            ServiceError::Invalid(m) => AppError::Unprocessable(m),
+            ServiceError::Forbidden(m) => AppError::Forbidden(m),
+            ServiceError::Conflict(m) => AppError::Conflict(m),
+            ServiceError::Unauthenticated(m) => AppError::Unauthorized(m),
+            ServiceError::Throttled { retry_after_secs } => {
+                AppError::TooManyRequests { retry_after_secs }
+            }
+            ServiceError::Db(e) => e.into(),
         }
     }
 }

@@ -2,8 +2,9 @@
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
 use actix_web::middleware::{DefaultHeaders, Next};
-use actix_web::HttpMessage;
+use actix_web::{HttpMessage, HttpResponse};
 use tracing_actix_web::RequestId;
 
 use super::error::{Problem, PROBLEM_JSON};
@@ -53,12 +54,20 @@ pub async fn render_errors(
         return Ok(res);
     }
     let problem = res.response().extensions().get::<Problem>().cloned();
-    let already_problem = res
+    let content_type = res
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
-    if is_api && already_problem {
+        .map(|v| v.as_bytes().to_vec())
+        .unwrap_or_default();
+    if is_api && content_type == PROBLEM_JSON.as_bytes() {
         return Ok(res);
+    }
+    if !is_api && problem.is_none() && content_type.starts_with(b"text/html") {
+        // A page a handler rendered on purpose, such as a form with its errors inline.
+        return Ok(res);
+    }
+    if !is_api && problem.is_some() && status == StatusCode::UNAUTHORIZED {
+        return Ok(redirect_to_login(res));
     }
     let problem = problem.unwrap_or_else(|| Problem::for_status(status));
     Ok(res.map_body(|head, _old| {
@@ -74,4 +83,21 @@ pub async fn render_errors(
         head.headers_mut().remove(header::CONTENT_LENGTH);
         body
     }))
+}
+
+/// A page that needs a signed-in user sends the visitor to the sign-in form, and back afterwards.
+fn redirect_to_login(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
+    let (req, _) = res.into_parts();
+    let next = match req.query_string() {
+        "" => req.path().to_string(),
+        query => format!("{}?{}", req.path(), query),
+    };
+    let target = format!(
+        "/login?next={}",
+        crate::http::web::encode_query_value(&next)
+    );
+    let response = HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, target))
+        .finish();
+    ServiceResponse::new(req, response)
 }

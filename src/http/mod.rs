@@ -1,6 +1,9 @@
 //! The actix-web edge: routes, extractors, middleware and the one error type. Handlers parse input
 //! into domain values, ask a service inside `AppState::db`, and render a view or JSON.
 pub mod api;
+pub mod auth;
+mod cookies;
+pub mod csrf;
 mod error;
 mod extract;
 mod health;
@@ -38,6 +41,7 @@ pub fn app(
         .app_data(extract::query_config())
         .app_data(extract::path_config())
         .app_data(aw::PayloadConfig::new(limit))
+        .wrap(from_fn(csrf::protect))
         .wrap(from_fn(middleware::render_errors))
         .wrap(middleware::security_headers())
         .wrap(from_fn(middleware::request_id_header))

@@ -1,6 +1,7 @@
 //! What every handler shares: the pool, the settings, the workshop's time zone.
 use std::sync::Arc;
 
+use actix_web::cookie::Key;
 use actix_web::web;
 
 use super::AppError;
@@ -14,15 +15,24 @@ pub struct AppState {
     pub backend: Backend,
     pub settings: Arc<Settings>,
     pub tz: WorkshopTz,
+    /// Signs cookies; derived from `OBRADOR_SECRET_KEY`, so every instance agrees.
+    pub cookie_key: Key,
 }
 
 impl AppState {
-    pub fn new(pool: Pool, backend: Backend, settings: Arc<Settings>, tz: WorkshopTz) -> AppState {
+    pub fn new(
+        pool: Pool,
+        backend: Backend,
+        settings: Arc<Settings>,
+        tz: WorkshopTz,
+        cookie_key: Key,
+    ) -> AppState {
         AppState {
             pool,
             backend,
             settings,
             tz,
+            cookie_key,
         }
     }
 

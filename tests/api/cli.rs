@@ -124,3 +124,172 @@ fn the_binary_serves_by_default_and_stops_on_sigterm() {
         "graceful shutdown exits 0, got {status:?}"
     );
 }
+
+mod accounts {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    use super::obrador;
+    use crate::helpers::TestDatabase;
+
+    fn run(
+        dir: &std::path::Path,
+        db: &TestDatabase,
+        args: &[&str],
+        stdin: Option<&str>,
+    ) -> std::process::Output {
+        let mut child = obrador()
+            .current_dir(dir)
+            .env("DATABASE_URL", db.url())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("runs");
+        let mut input = child.stdin.take().expect("stdin");
+        if let Some(text) = stdin {
+            input.write_all(text.as_bytes()).expect("write");
+        }
+        drop(input);
+        child.wait_with_output().expect("output")
+    }
+
+    #[tokio::test]
+    async fn user_add_and_token_create_make_a_working_admin() {
+        let app = crate::helpers::spawn_app().await;
+        let dir = app.data_dir.path();
+        let add = [
+            "user",
+            "add",
+            "--email",
+            "Marta@Obrador.example",
+            "--name",
+            "Marta Soler",
+            "--role",
+            "admin",
+        ];
+        let output = run(dir, &app.db, &add, Some("a very good password\n"));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            text.contains("marta@obrador.example") && !text.contains("Password"),
+            "{text}"
+        );
+        assert_eq!(
+            app.browser()
+                .login("marta@obrador.example", "a very good password")
+                .await
+                .status(),
+            303
+        );
+
+        let output = run(
+            dir,
+            &app.db,
+            &[
+                "token",
+                "create",
+                "--email",
+                "MARTA@obrador.example",
+                "--name",
+                "laser",
+            ],
+            None,
+        );
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let token = String::from_utf8_lossy(&output.stdout).trim().to_string();
+        let me = app.api_get(&token, "/api/v1/me").await;
+        assert_eq!(me.status(), 200);
+
+        let device = [
+            "token",
+            "create",
+            "--email",
+            "marta@obrador.example",
+            "--resource",
+            "7",
+        ];
+        let output = run(dir, &app.db, &device, None);
+        let token = String::from_utf8_lossy(&output.stdout).trim().to_string();
+        let listed: serde_json::Value = app
+            .api_get(&token, "/api/v1/tokens")
+            .await
+            .json()
+            .await
+            .expect("json");
+        let items = listed["items"].as_array().expect("items");
+        assert!(items.iter().any(|t| t["resource_id"] == 7), "{listed}");
+    }
+
+    #[tokio::test]
+    async fn user_add_generates_a_password_when_none_is_piped_and_refuses_bad_input() {
+        let app = crate::helpers::spawn_app().await;
+        let dir = app.data_dir.path();
+        let add = [
+            "user",
+            "add",
+            "--email",
+            "pau@example.org",
+            "--name",
+            "Pau",
+            "--role",
+            "member",
+        ];
+        let output = run(dir, &app.db, &add, None);
+        assert!(output.status.success());
+        let text = String::from_utf8_lossy(&output.stdout).to_string();
+        let password = text
+            .split("Password (shown once): ")
+            .nth(1)
+            .expect("printed")
+            .trim()
+            .to_string();
+        assert_eq!(
+            app.browser()
+                .login("pau@example.org", &password)
+                .await
+                .status(),
+            303
+        );
+
+        let again = [
+            "user",
+            "add",
+            "--email",
+            "PAU@example.org",
+            "--name",
+            "Pau",
+            "--role",
+            "member",
+        ];
+        let output = run(dir, &app.db, &again, None);
+        assert!(!output.status.success());
+        assert!(String::from_utf8_lossy(&output.stderr).contains("already exists"));
+        let bad_role = [
+            "user",
+            "add",
+            "--email",
+            "x@example.org",
+            "--name",
+            "X",
+            "--role",
+            "boss",
+        ];
+        let output = run(dir, &app.db, &bad_role, None);
+        assert!(!output.status.success());
+        assert!(String::from_utf8_lossy(&output.stderr).contains("'boss' is not a role"));
+        let nobody = ["token", "create", "--email", "nobody@example.org"];
+        let output = run(dir, &app.db, &nobody, None);
+        assert!(!output.status.success());
+        assert!(String::from_utf8_lossy(&output.stderr).contains("no user with the email"));
+    }
+}

@@ -2,7 +2,12 @@
 //! fresh database (SQLite by default; PostgreSQL when `TEST_DATABASE_URL` is set).
 mod helpers;
 
+mod accounts;
 mod cli;
 mod database;
+mod demo;
 mod errors;
 mod health;
+mod login;
+mod mail;
+mod web_staff;

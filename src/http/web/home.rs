@@ -2,9 +2,22 @@
 use actix_web::web;
 use maud::Markup;
 
-use crate::http::AppState;
+use super::chrome;
+use crate::http::auth::MaybeUser;
+use crate::http::csrf::CsrfToken;
+use crate::http::{AppError, AppState};
+use crate::services::accounts;
 use crate::views;
 
-pub async fn show(state: web::Data<AppState>) -> Markup {
-    views::pages::home::page(&state.settings.workshop.legal_name)
+pub async fn show(
+    state: web::Data<AppState>,
+    user: MaybeUser,
+    csrf: CsrfToken,
+) -> Result<Markup, AppError> {
+    let first_run = user.0.is_none() && !state.db(accounts::has_users).await?;
+    Ok(views::pages::home::page(
+        &chrome(user.0.as_ref(), &csrf),
+        &state.settings.workshop.legal_name,
+        first_run,
+    ))
 }

@@ -5,7 +5,7 @@ use crate::http::Problem;
 use crate::views::layout;
 
 pub fn page(problem: &Problem) -> Markup {
-    layout::page(
+    layout::bare_page(
         problem.title,
         html! {
             section.error {

@@ -1,3 +1,7 @@
 //! One module per page.
+pub mod account;
+pub mod business;
 pub mod error;
 pub mod home;
+pub mod login;
+pub mod staff;

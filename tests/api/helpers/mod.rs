@@ -1,7 +1,10 @@
 //! The harness: `spawn_app` starts the real server with a fresh database and returns a client.
 mod database;
+mod people;
+pub mod smtp;
 
 pub use database::{postgres_admin_url, TestDatabase};
+pub use people::{csrf_in, Browser, TestUser, PASSWORD};
 
 use obrador::config::Settings;
 use obrador::startup::Application;
@@ -14,6 +17,7 @@ pub struct TestApp {
     pub db: TestDatabase,
     pub settings: Settings,
     pub data_dir: TempDir,
+    counter: std::sync::atomic::AtomicU32,
 }
 
 /// Starts a server on 127.0.0.1:0 with a fresh database and data folder.
@@ -49,10 +53,17 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         db,
         settings,
         data_dir,
+        counter: std::sync::atomic::AtomicU32::new(1),
     }
 }
 
 impl TestApp {
+    /// A number unique within this test, for emails and names.
+    pub fn next_id(&self) -> u32 {
+        self.counter
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

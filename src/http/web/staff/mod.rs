@@ -1,0 +1,86 @@
+//! The staff screens: customer accounts, users and the audit log. Every handler takes the `Staff`
+//! extractor, so other users get 403 and visitors are sent to sign in.
+mod audit;
+mod customer;
+mod customers;
+mod new_user;
+mod user;
+mod users;
+
+pub(super) use user::UserForm;
+
+use actix_web::web::{self, ServiceConfig};
+use serde::Deserialize;
+
+use crate::domain::Role;
+use crate::http::auth::CurrentUser;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    // `new` before `{id}`: routes match in the order they are registered.
+    cfg.route("/staff/customers", web::get().to(customers::list))
+        .route("/staff/customers/new", web::get().to(customer::new_form))
+        .route("/staff/customers/new", web::post().to(customer::create))
+        .route("/staff/customers/{id}", web::get().to(customer::edit))
+        .route("/staff/customers/{id}", web::post().to(customer::update))
+        .route("/staff/users", web::get().to(users::list))
+        .route("/staff/users/new", web::get().to(new_user::form))
+        .route("/staff/users/new", web::post().to(new_user::create))
+        .route("/staff/users/{id}", web::get().to(user::edit))
+        .route("/staff/users/{id}", web::post().to(user::update))
+        .route(
+            "/staff/users/{id}/tokens/{token_id}/revoke",
+            web::post().to(user::revoke_token),
+        )
+        .route("/staff/audit", web::get().to(audit::list));
+}
+
+/// `?q=` of a list page.
+#[derive(Deserialize)]
+pub struct Search {
+    pub(super) q: Option<String>,
+}
+
+/// `?done=` after a redirect: a code that the page maps to a fixed message.
+#[derive(Deserialize)]
+pub struct Flash {
+    pub(super) done: Option<String>,
+}
+
+/// The roles the signed-in user may give, so a form offers only choices that can succeed (the
+/// service still checks).
+pub(super) fn grantable_roles(user: &CurrentUser) -> Vec<Role> {
+    let actor = user.actor();
+    Role::ALL
+        .iter()
+        .copied()
+        .filter(|r| actor.may_grant_role(*r))
+        .collect()
+}
+
+/// A parser's message ("the name must not be empty") as a sentence for the top of a form.
+pub(super) fn sentence(message: &str) -> String {
+    let mut chars = message.trim().chars();
+    let mut text: String = chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
+    if !text.is_empty() && !text.ends_with(['.', '!', '?']) {
+        text.push('.');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sentence;
+
+    #[test]
+    fn messages_become_sentences() {
+        assert_eq!(
+            sentence("the name must not be empty"),
+            "The name must not be empty."
+        );
+        assert_eq!(sentence("'x' is not an email."), "'x' is not an email.");
+        assert_eq!(sentence(""), "");
+    }
+}

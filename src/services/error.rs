@@ -1,0 +1,48 @@
+//! What a use case can answer besides success; the HTTP edge maps each variant to a status once.
+use crate::db::DbError;
+use crate::domain::InvalidField;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// Missing, or someone else's: the caller cannot tell the two apart.
+    #[error("not found")]
+    NotFound,
+    /// The input breaks a rule; the message names it.
+    #[error("{0}")]
+    Invalid(String),
+    /// The caller may not do this; the message says what would allow it.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The change collides with the current state (a taken email, a taken slot).
+    #[error("{0}")]
+    Conflict(String),
+    /// Wrong or missing credentials.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Too many failed attempts; come back later.
+    #[error("too many attempts; try again in {retry_after_secs} seconds")]
+    Throttled { retry_after_secs: u64 },
+    #[error(transparent)]
+    Db(DbError),
+}
+
+impl From<DbError> for ServiceError {
+    fn from(err: DbError) -> ServiceError {
+        match err {
+            DbError::NotFound => ServiceError::NotFound,
+            other => ServiceError::Db(other),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ServiceError {
+    fn from(err: diesel::result::Error) -> ServiceError {
+        DbError::from(err).into()
+    }
+}
+
+impl From<InvalidField> for ServiceError {
+    fn from(err: InvalidField) -> ServiceError {
+        ServiceError::Invalid(err.0)
+    }
+}

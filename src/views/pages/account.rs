@@ -1,0 +1,106 @@
+//! "My account": name, password, and API tokens.
+use maud::{html, Markup};
+
+use crate::domain::{Customer, User};
+use crate::views::components::{csrf_field, error_summary, notice, text_field};
+use crate::views::layout::{self, Chrome};
+
+/// A token as listed, with times already in the workshop's local time.
+pub struct TokenLine {
+    pub id: i64,
+    pub name: String,
+    pub hint: String,
+    pub created: String,
+    pub last_used: Option<String>,
+    pub revoked: bool,
+    pub machine: Option<i64>,
+}
+
+pub struct AccountPage<'a> {
+    pub user: &'a User,
+    pub customer: &'a Customer,
+    pub tokens: &'a [TokenLine],
+    pub notice: Option<&'a str>,
+    pub error: Option<&'a str>,
+    /// A token just created: shown this once.
+    pub new_token: Option<&'a str>,
+}
+
+pub fn page(chrome: &Chrome<'_>, data: &AccountPage<'_>) -> Markup {
+    layout::page(
+        chrome,
+        "My account",
+        html! {
+            h1 { "My account" }
+            (notice(data.notice))
+            (error_summary(data.error))
+            p { (data.user.email) " · " (data.user.role) " · account " strong { (data.customer.legal_name) } }
+            section {
+                h2 { "Your name" }
+                form.stack method="post" action="/account/profile" {
+                    (csrf_field(chrome.csrf))
+                    (text_field("Name", "name", "text", &data.user.name, None))
+                    button type="submit" { "Save name" }
+                }
+            }
+            section {
+                h2 { "Password" }
+                form.stack method="post" action="/account/password" {
+                    (csrf_field(chrome.csrf))
+                    (text_field("Current password", "current_password", "password", "", None))
+                    (text_field("New password (at least 10 characters)", "new_password", "password", "", None))
+                    button type="submit" { "Change password" }
+                }
+            }
+            section {
+                h2 { "API tokens" }
+                @if let Some(secret) = data.new_token {
+                    div.notice role="status" {
+                        p { "Your new token. Copy it now: it will not be shown again." }
+                        p.token-secret { (secret) }
+                    }
+                }
+                (tokens_table(chrome, data.tokens))
+                form.stack method="post" action="/account/tokens" {
+                    (csrf_field(chrome.csrf))
+                    (text_field("Token name", "name", "text", "", None))
+                    button type="submit" { "Create a token" }
+                }
+            }
+        },
+    )
+}
+
+fn tokens_table(chrome: &Chrome<'_>, tokens: &[TokenLine]) -> Markup {
+    html! {
+        @if tokens.is_empty() {
+            p.muted { "You have no API tokens." }
+        } @else {
+            table.responsive {
+                thead { tr { th { "Name" } th { "Starts with" } th { "Created" } th { "Last used" } th { "Status" } th { span.skip { "Actions" } } } }
+                tbody {
+                    @for token in tokens {
+                        tr {
+                            td data-label="Name" {
+                                (token.name)
+                                @if let Some(machine) = token.machine { " (device, machine " (machine) ")" }
+                            }
+                            td data-label="Starts with" { code { (token.hint) "…" } }
+                            td data-label="Created" { (token.created) }
+                            td data-label="Last used" { (token.last_used.as_deref().unwrap_or("never")) }
+                            td data-label="Status" { @if token.revoked { "revoked" } @else { "active" } }
+                            td {
+                                @if !token.revoked {
+                                    form.inline method="post" action={ "/account/tokens/" (token.id) "/revoke" } {
+                                        (csrf_field(chrome.csrf))
+                                        button.secondary type="submit" { "Revoke" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! The sign-in form.
+use maud::{html, Markup};
+
+use crate::views::components::{csrf_field, error_summary, text_field};
+use crate::views::layout::{self, Chrome};
+
+pub fn page(chrome: &Chrome<'_>, email: &str, next: &str, error: Option<&str>) -> Markup {
+    layout::page(
+        chrome,
+        "Sign in",
+        html! {
+            h1 { "Sign in" }
+            (error_summary(error))
+            form.stack method="post" action="/login" {
+                (csrf_field(chrome.csrf))
+                input type="hidden" name="next" value=(next);
+                (text_field("Email", "email", "email", email, None))
+                (text_field("Password", "password", "password", "", None))
+                button type="submit" { "Sign in" }
+            }
+        },
+    )
+}
