@@ -2,10 +2,12 @@
 //! few helpers every service shares. Where the two backends' SQL differs, it differs here.
 pub mod accounts;
 pub mod audit;
+pub mod bookings;
 mod error;
 mod lease;
 mod migrations;
 mod pool;
+pub mod resources;
 pub mod schema;
 mod tx;
 mod url;

@@ -34,6 +34,7 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        calendar_secret -> Nullable<Text>,
     }
 }
 
@@ -88,7 +89,6 @@ diesel::table! {
 diesel::joinable!(users -> customers (customer_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(customers, users, api_tokens, sessions);
 
 diesel::table! {
     /// Outgoing mail: enqueued by services, delivered by the mail sender job under a lease.
@@ -109,3 +109,173 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    machine_categories (id) {
+        id -> BigInt,
+        name -> Text,
+        description -> Text,
+    }
+}
+
+diesel::table! {
+    qualifications (id) {
+        id -> BigInt,
+        name -> Text,
+        description -> Text,
+        valid_months -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    user_qualifications (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        qualification_id -> BigInt,
+        granted_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    resources (id) {
+        id -> BigInt,
+        kind -> Text,
+        name -> Text,
+        category_id -> Nullable<BigInt>,
+        description -> Text,
+        rate_member_cents -> BigInt,
+        rate_business_cents -> BigInt,
+        rate_public_cents -> BigInt,
+        slot_minutes -> Integer,
+        min_minutes -> Integer,
+        max_minutes -> Integer,
+        horizon_days -> Integer,
+        notice_minutes -> Integer,
+        buffer_minutes -> Integer,
+        required_qualification_id -> Nullable<BigInt>,
+        billing_basis -> Text,
+        billing_increment_minutes -> Integer,
+        minimum_charge_cents -> BigInt,
+        out_of_service -> Bool,
+        active -> Bool,
+        calendar_secret -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    opening_hours (id) {
+        id -> BigInt,
+        weekday -> Integer,
+        opens_minute -> Integer,
+        closes_minute -> Integer,
+    }
+}
+
+diesel::table! {
+    closures (id) {
+        id -> BigInt,
+        first_day -> Date,
+        last_day -> Date,
+        reason -> Text,
+    }
+}
+
+diesel::table! {
+    booking_series (id) {
+        id -> BigInt,
+        customer_id -> BigInt,
+        user_id -> BigInt,
+        resource_id -> BigInt,
+        weeks -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bookings (id) {
+        id -> BigInt,
+        customer_id -> BigInt,
+        user_id -> BigInt,
+        resource_id -> BigInt,
+        series_id -> Nullable<BigInt>,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        status -> Text,
+        price_category -> Text,
+        rate_cents -> BigInt,
+        sequence -> Integer,
+        note -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        cancelled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    maintenance_windows (id) {
+        id -> BigInt,
+        resource_id -> BigInt,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        reason -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    resource_blocks (id) {
+        id -> BigInt,
+        resource_id -> BigInt,
+        kind -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        blocks_until -> Timestamp,
+        status -> Text,
+        booking_id -> Nullable<BigInt>,
+        maintenance_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    charges (id) {
+        id -> BigInt,
+        customer_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        kind -> Text,
+        source_type -> Text,
+        source_id -> BigInt,
+        revision -> Integer,
+        service_date -> Date,
+        description -> Text,
+        quantity -> BigInt,
+        unit_price_cents -> BigInt,
+        price_category -> Text,
+        vat_category -> Text,
+        machine_category_id -> Nullable<BigInt>,
+        deferred_to_month -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(bookings -> resources (resource_id));
+diesel::joinable!(resource_blocks -> resources (resource_id));
+diesel::joinable!(resources -> machine_categories (category_id));
+diesel::joinable!(user_qualifications -> qualifications (qualification_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    bookings,
+    resources,
+    resource_blocks,
+    machine_categories,
+    qualifications,
+    user_qualifications,
+    users,
+    customers,
+    api_tokens,
+    sessions,
+);

@@ -87,6 +87,14 @@ define_ids! {
     OutboxId => "outbox";
     /// An entry of the audit log.
     AuditId => "audit";
+    /// A machine category (laser cutters, 3D printers…).
+    CategoryId => "category";
+    /// Something a person must hold to book a machine (a safety course passed).
+    QualificationId => "qualification";
+    /// A day or span of days the workshop is closed.
+    ClosureId => "closure";
+    /// A weekly series of bookings.
+    SeriesId => "booking series";
 }
 
 #[cfg(test)]

@@ -2,8 +2,11 @@
 
 pub mod access;
 pub mod accounts;
+pub mod billing;
+pub mod booking;
 pub mod ids;
 pub mod money;
+pub mod resources;
 pub mod time;
 
 pub use access::Actor;
@@ -12,8 +15,9 @@ pub use accounts::{
     RawCustomer, Role, User,
 };
 pub use ids::{
-    AuditId, BlockId, BookingId, ChargeId, CustomerId, EnrollmentId, IdParseError, InvoiceId,
-    OutboxId, ResourceId, SessionId, TokenId, UsageId, UserId,
+    AuditId, BlockId, BookingId, CategoryId, ChargeId, ClosureId, CustomerId, EnrollmentId,
+    IdParseError, InvoiceId, OutboxId, QualificationId, ResourceId, SeriesId, SessionId, TokenId,
+    UsageId, UserId,
 };
 pub use money::{Money, MoneyError};
 pub use time::{

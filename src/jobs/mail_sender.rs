@@ -159,7 +159,7 @@ fn log(mail: &ClaimedMail, attempt: &Attempt) {
     match attempt {
         Attempt::Sent => tracing::info!(outbox_id = %id, %key, %message_id, "mail sent"),
         Attempt::Retry { error, at } => {
-            tracing::warn!(outbox_id = %id, %key, %error, retry_at = %at, "mail not sent; will retry")
+            tracing::warn!(outbox_id = %id, %key, %error, retry_at = %at, "mail not sent yet")
         }
         Attempt::GaveUp { error } => {
             tracing::error!(outbox_id = %id, %key, %error, "mail not sent; gave up")

@@ -72,7 +72,8 @@ impl Jobs {
         let mut running = Vec::new();
         if settings.jobs.enabled && settings.jobs.mail_sender {
             let sender = mail_sender::MailSender::from_settings(settings, &instance_id)?;
-            tracing::info!(instance = %instance_id, transport = ?sender.transport(), "mail sender started");
+            let transport = sender.transport();
+            tracing::info!(instance = %instance_id, ?transport, "mail sender started");
             let job: Arc<dyn Job> = Arc::new(sender);
             let task = run_loop(job, pool, every, mail_waker.clone(), stopped.clone());
             running.push(("mail_sender", tokio::spawn(task)));
@@ -144,7 +145,7 @@ async fn run_loop(
                 Ok(0) => break,
                 Ok(_) => continue,
                 Err(err) => {
-                    tracing::warn!(job = name, error = %err, "job batch failed; retrying at the next poll");
+                    tracing::warn!(job = name, error = %err, "job batch failed");
                     break;
                 }
             }

@@ -261,8 +261,15 @@ async fn members_get_403_and_visitors_are_sent_to_sign_in() {
     {
         assert_eq!(browser.get(path).await.status(), 403, "member GET {path}");
     }
+    // A complete form: extractors run concurrently, so an unreadable one could answer 400 first.
+    let customer = [
+        ("kind", "business"),
+        ("legal_name", "Forja SL"),
+        ("tax_id", "B1"),
+        ("price_category", "business"),
+    ];
     let response = browser
-        .submit("/account", "/staff/customers/new", &[("kind", "business")])
+        .submit("/account", "/staff/customers/new", &customer)
         .await;
     assert_eq!(response.status(), 403, "member POST");
 

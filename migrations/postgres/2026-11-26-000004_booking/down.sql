@@ -1,0 +1,13 @@
+DROP INDEX users_calendar_secret;
+ALTER TABLE users DROP COLUMN calendar_secret;
+DROP TABLE charges;
+DROP TABLE resource_blocks;
+DROP TABLE maintenance_windows;
+DROP TABLE bookings;
+DROP TABLE booking_series;
+DROP TABLE closures;
+DROP TABLE opening_hours;
+DROP TABLE resources;
+DROP TABLE user_qualifications;
+DROP TABLE qualifications;
+DROP TABLE machine_categories;
