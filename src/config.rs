@@ -27,6 +27,7 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub log: String,
     pub workshop: WorkshopSettings,
+    pub booking: BookingSettings,
     pub jobs: JobsSettings,
 }
 
@@ -38,6 +39,24 @@ pub struct JobsSettings {
     pub poll_interval_ms: u64,
     pub mail_max_attempts: u32,
     pub mail_max_backoff_secs: u64,
+}
+
+/// The booking policy: free cancellation window, late fee, reminders.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BookingSettings {
+    pub free_cancel_hours: i64,
+    /// 0 to 100.
+    pub late_cancel_percent: u8,
+    pub reminder_hours: i64,
+}
+
+impl BookingSettings {
+    pub fn cancellation_policy(&self) -> crate::domain::booking::CancellationPolicy {
+        crate::domain::booking::CancellationPolicy {
+            free_until_hours: self.free_cancel_hours,
+            late_fee_percent: rust_decimal::Decimal::from(self.late_cancel_percent.min(100)),
+        }
+    }
 }
 
 /// The co-op's own details, as printed on invoices.

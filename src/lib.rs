@@ -2,6 +2,7 @@
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod documents;
 pub mod domain;
 pub mod http;
 pub mod jobs;

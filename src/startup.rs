@@ -14,6 +14,7 @@ use crate::config::Settings;
 use crate::db::{self, DatabaseUrl, Pool};
 use crate::http::{self, AppState};
 use crate::jobs::{JobWaker, Jobs};
+use crate::mail::MailIdentity;
 
 pub struct Application {
     port: u16,
@@ -39,8 +40,21 @@ impl Application {
             Some(secret) => Key::derive_from(secret.expose_secret().as_bytes()),
             None => anyhow::bail!("no secret key"),
         };
+        let mail_identity = MailIdentity::from_settings(&settings)?;
         let jobs = Jobs::start(pool.clone(), &settings)?;
-        let state = AppState::new(pool, backend, Arc::new(settings), tz, cookie_key);
+        let mail_waker = jobs
+            .running()
+            .contains(&"mail_sender")
+            .then(|| jobs.mail_waker());
+        let state = AppState::new(
+            pool,
+            backend,
+            Arc::new(settings),
+            tz,
+            cookie_key,
+            mail_identity,
+            mail_waker,
+        );
         let server = HttpServer::new(move || http::app(state.clone()))
             .listen(listener)?
             .shutdown_timeout(10)

@@ -5,6 +5,7 @@ use anyhow::Context;
 
 use crate::config::Settings;
 use crate::domain::{CustomerId, Email, Name, NewPassword, Role};
+use crate::mail::MailIdentity;
 use crate::services::accounts::{self, NewUser};
 use crate::services::By;
 
@@ -44,8 +45,10 @@ pub fn run(settings: &Settings, command: Command) -> anyhow::Result<()> {
             .map(NewPassword::parse)
             .transpose()?,
     };
+    let identity = MailIdentity::from_settings(settings)?;
     let mut conn = super::open(settings)?;
-    let (user, generated) = accounts::create_user(&mut conn, &By::System("cli"), new)?;
+    let (user, generated) =
+        accounts::create_user(&mut conn, &By::System("cli"), new, Some(&identity))?;
     println!(
         "Created {} <{}> (user {}, role {}, customer {}).",
         user.name, user.email, user.id, user.role, user.customer_id

@@ -562,7 +562,7 @@ pub fn clear_throttle(conn: &mut DbConn, key: &str) -> Result<(), DbError> {
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
 /// `%term%`, lower-cased, with LIKE's wildcards in the term taken literally.
-fn like_pattern(term: &str) -> String {
+pub(crate) fn like_pattern(term: &str) -> String {
     let escaped: String = term
         .trim()
         .to_lowercase()

@@ -3,7 +3,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{bookings, charges, maintenance_windows, resource_blocks};
+use super::schema::{booking_series, bookings, charges, maintenance_windows, resource_blocks};
 use super::{DbConn, DbError};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -47,6 +47,26 @@ pub fn insert_booking(conn: &mut DbConn, row: &NewBookingRow<'_>) -> Result<i64,
     Ok(diesel::insert_into(bookings::table)
         .values(row)
         .returning(bookings::id)
+        .get_result(conn)?)
+}
+
+pub fn insert_series(
+    conn: &mut DbConn,
+    customer_id: i64,
+    user_id: i64,
+    resource_id: i64,
+    weeks: u32,
+    now: NaiveDateTime,
+) -> Result<i64, DbError> {
+    Ok(diesel::insert_into(booking_series::table)
+        .values((
+            booking_series::customer_id.eq(customer_id),
+            booking_series::user_id.eq(user_id),
+            booking_series::resource_id.eq(resource_id),
+            booking_series::weeks.eq(i32::try_from(weeks).unwrap_or(i32::MAX)),
+            booking_series::created_at.eq(now),
+        ))
+        .returning(booking_series::id)
         .get_result(conn)?)
 }
 

@@ -6,6 +6,7 @@ pub mod bookings;
 mod error;
 mod lease;
 mod migrations;
+pub mod password_resets;
 mod pool;
 pub mod resources;
 pub mod schema;

@@ -279,3 +279,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     sessions,
 );
+
+diesel::table! {
+    /// One-time links to choose a new password; only a SHA-256 of each secret is kept.
+    password_resets (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}

@@ -68,6 +68,20 @@ impl Actor {
         }
     }
 
+    /// A booking (or enrollment) is seen by staff, the user who made it, and whoever answers for
+    /// the customer account: the business's admin, or the member of an individual account.
+    pub fn may_view_booking(
+        &self,
+        user: UserId,
+        customer: CustomerId,
+        customer_kind: CustomerKind,
+    ) -> bool {
+        self.is_staff()
+            || self.user_id == user
+            || (self.customer_id == customer
+                && (self.role == Role::BusinessAdmin || customer_kind == CustomerKind::Individual))
+    }
+
     /// Which roles this actor may give to a user.
     pub fn may_grant_role(&self, role: Role) -> bool {
         match self.role {
@@ -120,6 +134,27 @@ mod tests {
         assert!(boss.may_manage_user(&facts(2, 20, Role::Member)));
         assert!(!boss.may_manage_user(&facts(9, 21, Role::Member)));
         assert!(!boss.may_grant_role(Role::Staff));
+    }
+
+    #[test]
+    fn bookings_are_seen_by_their_user_their_account_and_staff() {
+        let (ana, business) = (UserId::new(1), CustomerId::new(20));
+        let colleague = actor(2, 20, Role::Member);
+        let boss = actor(3, 20, Role::BusinessAdmin);
+        assert!(!colleague.may_view_booking(ana, business, CustomerKind::Business));
+        assert!(boss.may_view_booking(ana, business, CustomerKind::Business));
+        assert!(actor(1, 20, Role::Member).may_view_booking(ana, business, CustomerKind::Business));
+        assert!(actor(9, 10, Role::Member).may_view_booking(
+            UserId::new(4),
+            CustomerId::new(10),
+            CustomerKind::Individual
+        ));
+        assert!(!actor(9, 11, Role::Member).may_view_booking(
+            ana,
+            business,
+            CustomerKind::Business
+        ));
+        assert!(actor(5, 30, Role::Staff).may_view_booking(ana, business, CustomerKind::Business));
     }
 
     #[test]

@@ -175,6 +175,55 @@ pub fn check_calendar(
     Ok(())
 }
 
+/// The open time within `[from, to)`: each local day's opening intervals, minus closed days,
+/// as instants (sorted). Local times the clocks skip open at the jump.
+pub fn open_spans(
+    tz: WorkshopTz,
+    hours: &WeeklyHours,
+    closures: &[Closure],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+    let mut spans = Vec::new();
+    let mut day = tz.local_date(from);
+    let last = tz.local_date(to);
+    while day <= last {
+        let closed = closures
+            .iter()
+            .any(|c| c.first_day <= day && day <= c.last_day);
+        let weekday = day.weekday().num_days_from_monday() as usize;
+        if !closed {
+            let midnight = tz.start_of_day(day);
+            for (opens, closes) in &hours.days[weekday] {
+                let at = |minute: u16| local_minute(tz, day, minute).unwrap_or(midnight);
+                let (start, end) = (at(*opens).max(from), at(*closes).min(to));
+                if start < end {
+                    spans.push((start, end));
+                }
+            }
+        }
+        match day.succ_opt() {
+            Some(next) => day = next,
+            None => break,
+        }
+    }
+    spans
+}
+
+/// The instant of `minute` minutes past local midnight on `day` (1440 = the next midnight).
+fn local_minute(tz: WorkshopTz, day: NaiveDate, minute: u16) -> Option<DateTime<Utc>> {
+    if minute >= 1440 {
+        return day.succ_opt().map(|next| tz.start_of_day(next));
+    }
+    let local = day.and_hms_opt(u32::from(minute / 60), u32::from(minute % 60), 0)?;
+    tz.to_utc(local, super::time::Ambiguity::Earlier)
+        .ok()
+        .or_else(|| {
+            tz.to_utc(local + Duration::hours(1), super::time::Ambiguity::Earlier)
+                .ok()
+        })
+}
+
 /// The cancellation policy: free until `free_until_hours` before the start, then a fee of
 /// `late_fee_percent` of the booked price.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -358,7 +407,7 @@ mod tests {
             let start = madrid("2026-03-10 10:00");
             let price = Money::from_cents(cents);
             let fee = policy.fee(start, start - Duration::hours(hours_before), price);
-            prop_assert!(fee <= price && fee >= Money::ZERO);
+            prop_assert!((Money::ZERO..=price).contains(&fee));
             if hours_before > 24 { prop_assert_eq!(fee, Money::ZERO); }
         }
 
@@ -377,7 +426,7 @@ mod tests {
             let end = start + Duration::minutes(slots * 30);
             if check_interval(&BookingRules::DEFAULT, &calendar, start, end).is_ok() {
                 let minutes = (end - start).num_minutes();
-                prop_assert!(minutes >= 30 && minutes <= 480);
+                prop_assert!((30..=480).contains(&minutes));
                 prop_assert_eq!(WorkshopTz::DEFAULT.local_date(start), WorkshopTz::DEFAULT.local_date(end - Duration::minutes(1)));
             }
         }

@@ -118,6 +118,96 @@ pub struct Resource {
     pub out_of_service: bool,
 }
 
+/// A machine's fields as typed in a form or sent as JSON; money as decimal strings ("18.50").
+#[derive(Debug, Clone, Deserialize)]
+pub struct RawResource {
+    pub name: String,
+    #[serde(default)]
+    pub category_id: Option<i64>,
+    #[serde(default)]
+    pub description: String,
+    pub rate_member: String,
+    pub rate_business: String,
+    pub rate_public: String,
+    #[serde(default)]
+    pub slot_minutes: Option<i64>,
+    #[serde(default)]
+    pub min_minutes: Option<i64>,
+    #[serde(default)]
+    pub max_minutes: Option<i64>,
+    #[serde(default)]
+    pub horizon_days: Option<i64>,
+    #[serde(default)]
+    pub notice_minutes: Option<i64>,
+    #[serde(default)]
+    pub buffer_minutes: Option<i64>,
+    #[serde(default)]
+    pub required_qualification_id: Option<i64>,
+    #[serde(default)]
+    pub billing_basis: Option<String>,
+    #[serde(default)]
+    pub billing_increment_minutes: Option<i64>,
+    #[serde(default)]
+    pub minimum_charge: Option<String>,
+    #[serde(default)]
+    pub out_of_service: bool,
+}
+
+impl Resource {
+    /// A machine from raw input, with defaults for what is left out (30-minute slots, billed by
+    /// booked time in 15-minute increments, no minimum charge).
+    pub fn parse_machine(id: ResourceId, raw: &RawResource) -> Result<Resource, InvalidField> {
+        let money = |what: &str, text: &str| {
+            Money::parse(text)
+                .map_err(|e| InvalidField(format!("{what}: {e}")))
+                .and_then(|m| {
+                    if m < Money::ZERO {
+                        Err(InvalidField(format!("{what} cannot be negative")))
+                    } else {
+                        Ok(m)
+                    }
+                })
+        };
+        let defaults = BookingRules::DEFAULT;
+        let rules = BookingRules {
+            slot_minutes: raw.slot_minutes.unwrap_or(defaults.slot_minutes),
+            min_minutes: raw.min_minutes.unwrap_or(defaults.min_minutes),
+            max_minutes: raw.max_minutes.unwrap_or(defaults.max_minutes),
+            horizon_days: raw.horizon_days.unwrap_or(defaults.horizon_days),
+            notice_minutes: raw.notice_minutes.unwrap_or(defaults.notice_minutes),
+            buffer_minutes: raw.buffer_minutes.unwrap_or(defaults.buffer_minutes),
+        };
+        rules.check()?;
+        let name = raw.name.trim();
+        if name.is_empty() || name.chars().count() > 120 {
+            return Err(InvalidField(
+                "the machine needs a name of at most 120 characters".into(),
+            ));
+        }
+        Ok(Resource {
+            id,
+            kind: ResourceKind::Machine,
+            name: name.to_string(),
+            category_id: raw.category_id.map(CategoryId::new),
+            description: raw.description.trim().to_string(),
+            rates: Rates {
+                member: money("the member rate", &raw.rate_member)?,
+                business: money("the business rate", &raw.rate_business)?,
+                public: money("the public rate", &raw.rate_public)?,
+            },
+            rules,
+            required_qualification: raw.required_qualification_id.map(QualificationId::new),
+            billing_basis: raw.billing_basis.as_deref().unwrap_or("booked").parse()?,
+            billing_increment: BillingIncrement::new(raw.billing_increment_minutes.unwrap_or(15))?,
+            minimum_charge: money(
+                "the minimum charge",
+                raw.minimum_charge.as_deref().unwrap_or("0"),
+            )?,
+            out_of_service: raw.out_of_service,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

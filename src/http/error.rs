@@ -136,6 +136,7 @@ impl From<ServiceError> for AppError {
             ServiceError::Throttled { retry_after_secs } => {
                 AppError::TooManyRequests { retry_after_secs }
             }
+            ServiceError::Mail(e) => AppError::Internal(e.into()),
             ServiceError::Db(e) => e.into(),
         }
     }

@@ -8,6 +8,7 @@ mod error;
 mod extract;
 mod health;
 mod middleware;
+mod request_span;
 mod state;
 pub mod web;
 
@@ -45,7 +46,7 @@ pub fn app(
         .wrap(from_fn(middleware::render_errors))
         .wrap(middleware::security_headers())
         .wrap(from_fn(middleware::request_id_header))
-        .wrap(TracingLogger::default())
+        .wrap(TracingLogger::<request_span::SecretSafeRootSpan>::new())
         .service(aw::resource("/healthz").get(health::healthz))
         .service(aw::scope("/api/v1").configure(api::configure))
         .configure(web::configure)

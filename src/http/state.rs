@@ -1,4 +1,4 @@
-//! What every handler shares: the pool, the settings, the workshop's time zone.
+//! What every handler shares: the pool, the settings, the workshop's time zone and mail identity.
 use std::sync::Arc;
 
 use actix_web::cookie::Key;
@@ -8,6 +8,8 @@ use super::AppError;
 use crate::config::Settings;
 use crate::db::{Backend, DbConn, DbError, Pool};
 use crate::domain::WorkshopTz;
+use crate::jobs::JobWaker;
+use crate::mail::MailIdentity;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -17,6 +19,10 @@ pub struct AppState {
     pub tz: WorkshopTz,
     /// Signs cookies; derived from `OBRADOR_SECRET_KEY`, so every instance agrees.
     pub cookie_key: Key,
+    /// Who the workshop's mail is from, for services that queue mail.
+    pub mail_identity: MailIdentity,
+    /// Wakes this instance's mail sender; `None` when it does not run here (jobs switched off).
+    mail_waker: Option<JobWaker>,
 }
 
 impl AppState {
@@ -26,6 +32,8 @@ impl AppState {
         settings: Arc<Settings>,
         tz: WorkshopTz,
         cookie_key: Key,
+        mail_identity: MailIdentity,
+        mail_waker: Option<JobWaker>,
     ) -> AppState {
         AppState {
             pool,
@@ -33,6 +41,29 @@ impl AppState {
             settings,
             tz,
             cookie_key,
+            mail_identity,
+            mail_waker,
+        }
+    }
+
+    /// Like `db`, for work that may queue mail: once it has committed, wakes the mail sender so
+    /// the mail leaves now rather than at the sender's next poll.
+    pub async fn db_sending_mail<T, E, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: Into<AppError> + Send + 'static,
+    {
+        let done = self.db(work).await;
+        if done.is_ok() {
+            self.wake_mail_sender();
+        }
+        done
+    }
+
+    pub fn wake_mail_sender(&self) {
+        if let Some(waker) = &self.mail_waker {
+            waker.wake();
         }
     }
 

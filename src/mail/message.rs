@@ -89,11 +89,14 @@ impl OutgoingMail {
     }
 }
 
-/// Who the workshop's mail is from, and the domain its Message-IDs are made in.
+/// Who the workshop's mail is from, the domain its Message-IDs are made in, and the site its
+/// links point to.
 #[derive(Debug, Clone)]
 pub struct MailIdentity {
     from: Mailbox,
     message_id_domain: String,
+    /// `public_url` without a trailing slash.
+    site: String,
 }
 
 impl MailIdentity {
@@ -112,6 +115,7 @@ impl MailIdentity {
         Ok(MailIdentity {
             from: Mailbox::new(name, address),
             message_id_domain,
+            site: public_url.trim().trim_end_matches('/').to_string(),
         })
     }
 
@@ -131,6 +135,11 @@ impl MailIdentity {
     /// The name shown as the sender, which is also `{workshop}` in templates.
     pub fn name(&self) -> &str {
         self.from.name.as_deref().unwrap_or("")
+    }
+
+    /// The address of `path` (which starts with `/`) on the public site, for links in mail.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.site)
     }
 
     /// A new, random Message-ID in angle brackets: `<32 hex digits@host>`.
@@ -211,6 +220,16 @@ mod tests {
         );
         let bare = MailIdentity::new("X", "x@mail.example", "not a url").expect("identity");
         assert!(bare.new_message_id().ends_with("@mail.example>"));
+    }
+
+    #[test]
+    fn links_point_at_the_public_site_whatever_its_trailing_slash() {
+        assert_eq!(
+            identity().link("/login"),
+            "https://book.obrador.example/login"
+        );
+        let plain = MailIdentity::new("X", "x@mail.example", "http://127.0.0.1:8080").expect("id");
+        assert_eq!(plain.link("/login"), "http://127.0.0.1:8080/login");
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub enum MailError {
     #[error("the SMTP URL (OBRADOR_SMTP_URL) is not usable: {0}")]
     SmtpUrl(String),
     #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error(transparent)]
     Db(#[from] DbError),
 }
 

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::message::{check_key, format};
 use super::{MailError, MailIdentity, OutgoingMail};
+use crate::db::accounts::{like_pattern, lower};
 use crate::db::schema::outbox;
 use crate::db::{self, write_tx, DbConn, DbError, LeaseClaim};
 use crate::domain::OutboxId;
@@ -186,6 +187,8 @@ pub struct OutboxFilter {
     pub status: Option<OutboxStatus>,
     /// Exact recipient address.
     pub recipient: Option<String>,
+    /// Text the recipient or the subject contains, in any case.
+    pub search: Option<String>,
     /// Only messages older than this one (the last id of the previous page).
     pub before: Option<OutboxId>,
     /// Page size: 100 when unset, at most 500.
@@ -203,6 +206,14 @@ pub fn list(conn: &mut DbConn, filter: &OutboxFilter) -> Result<Vec<OutboxEntry>
     }
     if let Some(recipient) = &filter.recipient {
         query = query.filter(outbox::recipient.eq(recipient.trim().to_string()));
+    }
+    if let Some(term) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
+        let pattern = like_pattern(term);
+        query = query.filter(
+            lower(outbox::recipient)
+                .like(pattern.clone())
+                .or(lower(outbox::subject).like(pattern)),
+        );
     }
     if let Some(before) = filter.before {
         query = query.filter(outbox::id.lt(before.get()));

@@ -1,13 +1,14 @@
 //! Customers and users: create, read, search and change them, each change audited.
 use super::audit::{self, Changes};
 use super::credentials::{generate_password, hash_password, verify_password};
-use super::{now, By, ServiceError};
+use super::{now, password_reset, By, ServiceError};
 use crate::db::accounts::{self as rows, CustomerValues, NewUserRow, UserChangeset, UserFilter};
 use crate::db::{timestamp, write_tx, DbConn, DbError};
 use crate::domain::{
     Customer, CustomerId, CustomerInput, CustomerKind, Email, Name, NewPassword, PriceCategory,
     Role, User, UserId,
 };
+use crate::mail::MailIdentity;
 
 const LIST_LIMIT: i64 = 200;
 
@@ -141,11 +142,14 @@ pub struct NewUser {
     pub password: Option<NewPassword>,
 }
 
-/// Returns the user and, when no password was given, the generated one (to show once).
+/// Returns the user and, when no password was given, the generated one (to show once). With
+/// `welcome`, the user is also sent a welcome mail from that identity, in the same transaction
+/// (without their password: with a link to choose their own); without it (demo data), no mail.
 pub fn create_user(
     conn: &mut DbConn,
     by: &By,
     new: NewUser,
+    welcome: Option<&MailIdentity>,
 ) -> Result<(User, Option<String>), ServiceError> {
     if let Some(actor) = by.actor() {
         let allowed = match (actor.role, new.business) {
@@ -218,6 +222,9 @@ pub fn create_user(
             .set("role", &user.role)
             .set("customer_id", &user.customer_id);
         audit::record(c, by, "user.create", "user", Some(user.id.get()), changes)?;
+        if let Some(identity) = welcome {
+            password_reset::queue_welcome(c, identity, &user)?;
+        }
         Ok(user)
     })?;
     Ok((user, generated))
@@ -363,17 +370,23 @@ pub fn set_password(
                 "You may not set this user's password.".into(),
             ));
         }
-        rows::set_password_hash(c, id, &hash, timestamp(now()))?;
-        rows::delete_sessions_of(c, id, None)?;
-        audit::record(
-            c,
-            by,
-            "user.password_set",
-            "user",
-            Some(id.get()),
-            Changes::new(),
-        )
+        replace_password(c, by, id, &hash, "user.password_set", Changes::new())
     })
+}
+
+/// Stores a new password hash, signs the user out everywhere and audits it as `action`; the
+/// one way a password is set without the old one. Call it inside the caller's transaction.
+pub(super) fn replace_password(
+    conn: &mut DbConn,
+    by: &By,
+    id: UserId,
+    hash: &str,
+    action: &str,
+    changes: Changes,
+) -> Result<(), ServiceError> {
+    rows::set_password_hash(conn, id, hash, timestamp(now()))?;
+    rows::delete_sessions_of(conn, id, None)?;
+    audit::record(conn, by, action, "user", Some(id.get()), changes)
 }
 
 pub fn user_by_email(conn: &mut DbConn, email: &Email) -> Result<Option<User>, ServiceError> {

@@ -1,6 +1,7 @@
 //! What a use case can answer besides success; the HTTP edge maps each variant to a status once.
 use crate::db::DbError;
 use crate::domain::InvalidField;
+use crate::mail::{MailError, TemplateError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -22,6 +23,10 @@ pub enum ServiceError {
     /// Too many failed attempts; come back later.
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     Throttled { retry_after_secs: u64 },
+    /// A mail the change must send could not be queued (a template missing a value, an address
+    /// the mail library refuses).
+    #[error("cannot queue the mail: {0}")]
+    Mail(MailError),
     #[error(transparent)]
     Db(DbError),
 }
@@ -38,6 +43,21 @@ impl From<DbError> for ServiceError {
 impl From<diesel::result::Error> for ServiceError {
     fn from(err: diesel::result::Error) -> ServiceError {
         DbError::from(err).into()
+    }
+}
+
+impl From<MailError> for ServiceError {
+    fn from(err: MailError) -> ServiceError {
+        match err {
+            MailError::Db(db) => db.into(),
+            other => ServiceError::Mail(other),
+        }
+    }
+}
+
+impl From<TemplateError> for ServiceError {
+    fn from(err: TemplateError) -> ServiceError {
+        ServiceError::Mail(err.into())
     }
 }
 

@@ -3,8 +3,12 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod bookings;
 mod credentials;
 mod error;
+pub mod outbox;
+pub mod password_reset;
+pub mod resources;
 pub mod tokens;
 
 pub use audit::By;

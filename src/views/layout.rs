@@ -53,6 +53,7 @@ fn menu(chrome: &Chrome<'_>) -> Markup {
                         a href="/staff/customers" { "Customers" }
                         a href="/staff/users" { "Users" }
                         a href="/staff/audit" { "Audit log" }
+                        a href="/staff/outbox" { "Outbox" }
                     }
                     @if user.role == Role::BusinessAdmin {
                         a href="/business" { "My business" }

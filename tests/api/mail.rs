@@ -1,8 +1,10 @@
 //! The mail outbox and its sender, against a real SMTP server started by each test: delivery,
 //! retries across an outage, idempotent enqueue, several senders at once, giving up, resending,
-//! leases of a crashed sender, and the `.eml` fallback. Time is passed to each sender pass, so no
+//! leases of a crashed sender, and the `.eml` fallback; then the welcome mail of new users (API
+//! and command line) and the staff's outbox screen. Time is passed to each sender pass, so no
 //! test waits for a backoff to elapse.
 use std::collections::HashSet;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, TimeDelta};
@@ -10,7 +12,7 @@ use diesel::prelude::*;
 use mail_parser::MimeHeaders;
 use obrador::config::Settings;
 use obrador::db::{self, schema::outbox, write_tx, Pool};
-use obrador::domain::OutboxId;
+use obrador::domain::{OutboxId, Role};
 use obrador::jobs::mail_sender::{run_once, MailSender, RetryPolicy};
 use obrador::jobs::{self, Jobs};
 use obrador::mail::outbox::{self as queue, Attempt, ResendError};
@@ -18,11 +20,15 @@ use obrador::mail::{
     self, EnqueueOutcome, MailError, MailIdentity, OutboxEntry, OutboxFilter, OutboxStatus,
     OutgoingMail, Recipient, RenderedMail, Transport,
 };
+use obrador::services::audit::{self, Query};
+use obrador::services::By;
+use reqwest::Method;
 use secrecy::SecretString;
+use serde_json::{json, Value};
 use tempfile::TempDir;
 
-use crate::helpers::smtp::{Mode, SmtpServer};
-use crate::helpers::{spawn_app_with, TestDatabase};
+use crate::helpers::smtp::{app_with_smtp, Mode, SmtpServer};
+use crate::helpers::{spawn_app_with, TestApp, TestDatabase};
 
 const ICS: &[u8] = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n";
 
@@ -441,6 +447,7 @@ async fn the_list_filters_by_status_and_recipient_newest_first_in_pages() {
         recipient: recipient.map(str::to_string),
         before,
         limit,
+        ..OutboxFilter::default()
     };
     assert_eq!(t.list(filter(None, None, None, None)), vec!["c", "b", "a"]);
     assert_eq!(
@@ -464,6 +471,14 @@ async fn the_list_filters_by_status_and_recipient_newest_first_in_pages() {
     .expect("list");
     let last = entries.last().expect("a page").id;
     assert_eq!(t.list(filter(None, None, Some(last), Some(2))), vec!["a"]);
+    let search = |term: &str| OutboxFilter {
+        search: Some(term.to_string()),
+        ..OutboxFilter::default()
+    };
+    assert_eq!(t.list(search("B@EXAMPLE")), vec!["b"], "in the recipient");
+    assert_eq!(t.list(search("confirmed (c)")), vec!["c"], "in the subject");
+    assert_eq!(t.list(search("booking")), vec!["c", "b", "a"]);
+    assert!(t.list(search("100%")).is_empty(), "wildcards are literal");
 }
 
 #[tokio::test]
@@ -631,4 +646,328 @@ async fn jobs_can_be_switched_off_per_instance_and_stop_when_asked() {
     })
     .await
     .expect("jobs stop promptly");
+}
+
+// --- the welcome mail of new users ----------------------------------------------------------
+
+/// Every message queued for `email`, newest first.
+fn queued_for(app: &TestApp, email: &str) -> Vec<OutboxEntry> {
+    let filter = OutboxFilter {
+        recipient: Some(email.to_string()),
+        ..OutboxFilter::default()
+    };
+    queue::list(&mut app.db.conn(), &filter).expect("outbox")
+}
+
+fn stored_message(app: &TestApp, id: OutboxId) -> String {
+    let bytes: Vec<u8> = outbox::table
+        .find(id.get())
+        .select(outbox::message)
+        .first(&mut *app.db.conn())
+        .expect("stored message");
+    String::from_utf8_lossy(&bytes).to_string()
+}
+
+#[tokio::test]
+async fn a_user_created_through_the_api_is_welcomed_with_links_and_no_password() {
+    let (server, app) = app_with_smtp().await;
+    let staff = app.user(Role::Staff, None);
+    let token = app.token(&staff);
+    let body = json!({"email": "Joana@Example.org", "name": "Joana Vidal", "role": "member"});
+    let response = app
+        .api_send(Method::POST, &token, "/api/v1/users", body)
+        .await;
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.expect("json");
+    let password = created["password"].as_str().expect("generated").to_string();
+    let id = created["user"]["id"].as_i64().expect("id");
+
+    let received = server.wait_for(1).await;
+    let welcome = &received[0];
+    assert_eq!(welcome.rcpt_to, vec!["joana@example.org".to_string()]);
+    assert_eq!(
+        welcome.parsed().subject(),
+        Some("Welcome to Obrador Taller Cooperatiu SCCL")
+    );
+    let text = welcome.text();
+    let html = welcome.parsed().body_html(0).expect("html").to_string();
+    assert!(
+        text.contains("Joana Vidal")
+            && text.contains("joana@example.org")
+            && text.contains("as a member"),
+        "{text}"
+    );
+    let login = format!("{}/login", app.settings.public_url.trim_end_matches('/'));
+    assert!(text.contains(&login) && html.contains(&login), "{text}");
+    for part in [
+        &text,
+        &html,
+        &String::from_utf8_lossy(&welcome.data).to_string(),
+    ] {
+        assert!(!part.contains(&password), "the password is never mailed");
+    }
+    let queued = queued_for(&app, "joana@example.org");
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].key, format!("welcome-user-{id}"));
+
+    // The link lets Joana choose her own password.
+    let link = welcome.password_link();
+    assert!(html.contains(&link));
+    let visitor = app.browser();
+    let response = visitor
+        .submit(&link, &link, &[("new_password", "my very own password")])
+        .await;
+    assert_eq!(response.status(), 303);
+    let signed_in = app
+        .browser()
+        .login("joana@example.org", "my very own password")
+        .await;
+    assert_eq!(signed_in.status(), 303);
+}
+
+#[tokio::test]
+async fn a_retried_user_creation_queues_one_welcome_mail() {
+    let app = spawn_app_with(|settings| settings.jobs.enabled = false).await;
+    let staff = app.user(Role::Staff, None);
+    let token = app.token(&staff);
+    let body = json!({"email": "pere@example.org", "name": "Pere Coll", "role": "member",
+        "password": "a password Pere chose"});
+    let first = app
+        .api_send(Method::POST, &token, "/api/v1/users", body.clone())
+        .await;
+    assert_eq!(first.status(), 201);
+    let id = first.json::<Value>().await.expect("json")["user"]["id"]
+        .as_i64()
+        .expect("id");
+    let retried = app
+        .api_send(Method::POST, &token, "/api/v1/users", body)
+        .await;
+    assert_eq!(retried.status(), 409);
+
+    let queued = queued_for(&app, "pere@example.org");
+    assert_eq!(queued.len(), 1, "one welcome, whatever the retries");
+    assert_eq!(queued[0].key, format!("welcome-user-{id}"));
+    assert!(!stored_message(&app, queued[0].id).contains("a password Pere chose"));
+    // Queueing under the same key again (a retried transaction) adds nothing either.
+    let identity = MailIdentity::from_settings(&app.settings).expect("identity");
+    let again = write_tx(&mut app.db.conn(), |c| {
+        mail::enqueue(c, &identity, mail(&queued[0].key, "pere@example.org"))
+    })
+    .expect("enqueue");
+    assert_eq!(
+        again,
+        EnqueueOutcome::AlreadyQueued {
+            id: queued[0].id,
+            message_id: queued[0].message_id.clone()
+        }
+    );
+    assert_eq!(queued_for(&app, "pere@example.org").len(), 1);
+}
+
+#[tokio::test]
+async fn a_user_added_on_the_command_line_is_welcomed_without_the_printed_password() {
+    let (server, app) = app_with_smtp().await;
+    let output = Command::new(env!("CARGO_BIN_EXE_obrador"))
+        .current_dir(app.data_dir.path())
+        .env("DATABASE_URL", app.db.url())
+        .env("RUST_LOG", "warn")
+        .args([
+            "user",
+            "add",
+            "--email",
+            "pau@example.org",
+            "--name",
+            "Pau Serra",
+        ])
+        .args(["--role", "tutor"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed = String::from_utf8_lossy(&output.stdout).to_string();
+    let password = printed
+        .split("Password (shown once): ")
+        .nth(1)
+        .expect("a generated password")
+        .trim()
+        .to_string();
+
+    // Queued by another process: the server's sender finds it at its next poll.
+    let received = server.wait_for(1).await;
+    assert_eq!(received[0].rcpt_to, vec!["pau@example.org".to_string()]);
+    let text = received[0].text();
+    assert!(
+        text.contains("Pau Serra") && text.contains("as a tutor"),
+        "{text}"
+    );
+    assert!(!String::from_utf8_lossy(&received[0].data).contains(&password));
+    assert!(!text.contains(&password));
+    assert_eq!(
+        app.browser()
+            .get(&received[0].password_link())
+            .await
+            .status(),
+        200
+    );
+}
+
+// --- the staff's outbox screen --------------------------------------------------------------
+
+/// Waits, at most 30 s, until the newest message for `email` has `status`.
+async fn wait_for_status(app: &TestApp, email: &str, status: OutboxStatus) -> OutboxEntry {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(entry) = queued_for(app, email).into_iter().next() {
+            if entry.status == status {
+                return entry;
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no {status} message for {email} within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A message the sender gave up on, made without a sender.
+fn failed_message(app: &TestApp, to: &str) -> OutboxEntry {
+    let identity = MailIdentity::from_settings(&app.settings).expect("identity");
+    let mut conn = app.db.conn();
+    let queued = write_tx(&mut conn, |c| {
+        mail::enqueue(c, &identity, mail("invoice-3-issued", to))
+    })
+    .expect("queued");
+    let now = jobs::now();
+    let claimed =
+        queue::claim_due(&mut conn, "test", now, TimeDelta::minutes(1), 10).expect("claim");
+    assert_eq!(claimed.len(), 1);
+    let gave_up = Attempt::GaveUp {
+        error: "550 5.1.1 no such mailbox".into(),
+    };
+    assert!(
+        queue::record_attempt(&mut conn, queued.id(), "test", &gave_up, now).expect("recorded")
+    );
+    queue::get(&mut conn, queued.id()).expect("entry")
+}
+
+#[tokio::test]
+async fn staff_see_a_failed_message_with_its_error_and_resend_it() {
+    let (server, app) = app_with_smtp().await;
+    server.set_mode(Mode::RefusePermanently);
+    let ana = app.user(Role::Member, None);
+    let asked = app
+        .client
+        .post(app.url("/api/v1/password-reset"))
+        .json(&json!({ "email": ana.email }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(asked.status(), 202);
+    let failed = wait_for_status(&app, &ana.email, OutboxStatus::Failed).await;
+    let staff = app.user(Role::Staff, None);
+    let browser = app.browser_for(&staff).await;
+
+    let page = browser.page("/staff/outbox?status=failed").await;
+    let resend = format!("/staff/outbox/{}/resend", failed.id);
+    assert!(page.contains(&ana.email) && page.contains("choose a new password"));
+    assert!(
+        page.contains("(550): 5.7.1 Delivery not authorized"),
+        "the last error: {page}"
+    );
+    assert!(page.contains(&format!(r#"action="{resend}""#)));
+    assert!(page.contains(r#"href="/staff/outbox""#), "in the menu");
+    assert!(!browser
+        .page("/staff/outbox?status=sent")
+        .await
+        .contains(&ana.email));
+    let found = browser.page("/staff/outbox?q=CHOOSE+A+NEW").await;
+    assert!(found.contains(&ana.email));
+    assert!(!browser
+        .page("/staff/outbox?q=invoice")
+        .await
+        .contains(&ana.email));
+    let bad = browser.get("/staff/outbox?status=lost").await;
+    assert_eq!(bad.status(), 422);
+
+    server.set_mode(Mode::Accept);
+    let response = browser
+        .submit("/staff/outbox?status=failed", &resend, &[])
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/staff/outbox?done=resent");
+    let received = server.wait_for(1).await;
+    assert_eq!(received[0].message_id(), failed.message_id);
+    let sent = wait_for_status(&app, &ana.email, OutboxStatus::Sent).await;
+    assert_eq!((sent.id, sent.attempts), (failed.id, 1));
+    assert!(browser
+        .page("/staff/outbox?done=resent")
+        .await
+        .contains("queued again"));
+
+    let history = audit::list(
+        &mut app.db.conn(),
+        &By::System("test"),
+        &Query {
+            object_type: Some("outbox"),
+            object_id: Some(failed.id.get()),
+            before: None,
+            limit: 10,
+        },
+    )
+    .expect("audit");
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].action, "outbox.resend");
+    assert_eq!(history[0].actor, staff.email);
+
+    let again = browser.submit("/staff/outbox", &resend, &[]).await;
+    assert_eq!(again.status(), 409);
+    assert!(again
+        .text()
+        .await
+        .expect("html")
+        .contains("only a failed message can be resent"));
+}
+
+#[tokio::test]
+async fn the_outbox_is_for_staff_only_and_resending_needs_the_csrf_token() {
+    let app = spawn_app_with(|settings| settings.jobs.enabled = false).await;
+    let failed = failed_message(&app, "ada@example.org");
+    let resend = format!("/staff/outbox/{}/resend", failed.id);
+
+    let visitor = app.browser();
+    assert_eq!(
+        visitor.get("/staff/outbox").await.status(),
+        303,
+        "sign in first"
+    );
+    let member = app.user(Role::Member, None);
+    let browser = app.browser_for(&member).await;
+    assert_eq!(browser.get("/staff/outbox").await.status(), 403);
+    assert_eq!(browser.submit("/account", &resend, &[]).await.status(), 403);
+
+    let staff = app.user(Role::Staff, None);
+    let browser = app.browser_for(&staff).await;
+    for token in [None, Some("forged")] {
+        let form: Vec<(&str, &str)> = token.map(|t| ("csrf_token", t)).into_iter().collect();
+        let response = browser
+            .client
+            .post(browser.url(&resend))
+            .form(&form)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 403);
+    }
+    let entry = queue::get(&mut app.db.conn(), failed.id).expect("entry");
+    assert_eq!((entry.status, entry.attempts), (OutboxStatus::Failed, 1));
+    assert_eq!(
+        browser.submit("/staff/outbox", &resend, &[]).await.status(),
+        303,
+        "with its token it works"
+    );
 }

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod accounts;
+mod bookings;
 mod cli;
 mod database;
 mod demo;
@@ -10,4 +11,5 @@ mod errors;
 mod health;
 mod login;
 mod mail;
+mod password_reset;
 mod web_staff;

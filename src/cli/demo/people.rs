@@ -150,7 +150,8 @@ fn ensure_user(
         business,
         password: Some(NewPassword::parse(super::PASSWORD)?),
     };
-    accounts::create_user(conn, &BY, new)?;
+    // Demo people have made-up addresses: no welcome mail.
+    accounts::create_user(conn, &BY, new, None)?;
     summary.created += 1;
     Ok(())
 }

@@ -166,9 +166,9 @@ pub async fn create_user(
             .transpose()
             .map_err(invalid)?,
     };
-    let by = user.by();
+    let (by, identity) = (user.by(), state.mail_identity.clone());
     let (user, password) = state
-        .db(move |c| accounts::create_user(c, &by, new))
+        .db_sending_mail(move |c| accounts::create_user(c, &by, new, Some(&identity)))
         .await?;
     Ok(created(&CreatedUser { user, password }))
 }

@@ -1,7 +1,11 @@
 //! The JSON API under `/api/v1`: one module per resource. Every handler authenticates with a
-//! bearer token (`CurrentUser`/`Staff`) and leaves object-level rules to the services.
+//! bearer token (`CurrentUser`/`Staff`), except asking for a password reset, and leaves
+//! object-level rules to the services.
 mod accounts;
 mod audit;
+mod bookings;
+mod password_reset;
+mod resources;
 mod tokens;
 
 use actix_web::web::{self, ServiceConfig};
@@ -25,7 +29,47 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .route("/tokens", web::get().to(tokens::list_mine))
         .route("/tokens", web::post().to(tokens::create))
         .route("/tokens/{id}", web::delete().to(tokens::revoke))
-        .route("/audit", web::get().to(audit::list));
+        .route("/audit", web::get().to(audit::list))
+        .route("/password-reset", web::post().to(password_reset::request))
+        .route("/resources", web::get().to(resources::list))
+        .route("/resources", web::post().to(resources::create))
+        .route("/resources/{id}", web::get().to(resources::get))
+        .route("/resources/{id}", web::put().to(resources::update))
+        .route(
+            "/resources/{id}/availability",
+            web::get().to(resources::availability),
+        )
+        .route(
+            "/resources/{id}/maintenance",
+            web::post().to(resources::add_maintenance),
+        )
+        .route("/categories", web::get().to(resources::categories))
+        .route("/categories", web::post().to(resources::create_category))
+        .route("/qualifications", web::get().to(resources::qualifications))
+        .route(
+            "/qualifications",
+            web::post().to(resources::create_qualification),
+        )
+        .route("/users/{id}/qualifications", web::get().to(resources::held))
+        .route(
+            "/users/{id}/qualifications",
+            web::post().to(resources::grant),
+        )
+        .route(
+            "/users/{id}/qualifications/{qualification_id}",
+            web::delete().to(resources::revoke),
+        )
+        .route("/opening-hours", web::get().to(resources::opening_hours))
+        .route(
+            "/opening-hours",
+            web::put().to(resources::set_opening_hours),
+        )
+        .route("/closures", web::post().to(resources::add_closure))
+        .route("/bookings", web::get().to(bookings::list))
+        .route("/bookings", web::post().to(bookings::create))
+        .route("/bookings/{id}", web::get().to(bookings::get))
+        .route("/bookings/{id}", web::patch().to(bookings::reschedule))
+        .route("/bookings/{id}", web::delete().to(bookings::cancel));
 }
 
 /// `201 Created` with a JSON body.

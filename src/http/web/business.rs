@@ -202,8 +202,11 @@ pub async fn add_employee(
     let error = match form.parse(business) {
         Err(error) => error,
         Ok(new) => {
-            let by = user.by();
-            match state.db(move |c| accounts::create_user(c, &by, new)).await {
+            let (by, identity) = (user.by(), state.mail_identity.clone());
+            match state
+                .db_sending_mail(move |c| accounts::create_user(c, &by, new, Some(&identity)))
+                .await
+            {
                 Ok((created, Some(password))) => {
                     let outcome = Outcome {
                         created: Some((&created, &password)),

@@ -3,6 +3,7 @@ mod account;
 mod assets;
 mod business;
 mod home;
+mod password_reset;
 mod session;
 mod staff;
 
@@ -21,6 +22,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .route("/login", web::get().to(session::form))
         .route("/login", web::post().to(session::login))
         .route("/logout", web::post().to(session::logout))
+        .route("/password-reset", web::get().to(password_reset::ask_form))
+        .route("/password-reset", web::post().to(password_reset::ask))
+        .route(
+            "/password-reset/{secret}",
+            web::get().to(password_reset::choose_form),
+        )
+        .route(
+            "/password-reset/{secret}",
+            web::post().to(password_reset::choose),
+        )
         .route("/account", web::get().to(account::show))
         .route("/account/profile", web::post().to(account::save_profile))
         .route(

@@ -15,6 +15,17 @@ use crate::views::pages::login;
 #[derive(Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    /// What happened before, as a code (no text from the URL reaches the page).
+    done: Option<String>,
+}
+
+fn notice_for(code: Option<&str>) -> Option<&'static str> {
+    match code? {
+        "reset" => {
+            Some("Your new password is set, and every session was signed out. Sign in with it.")
+        }
+        _ => None,
+    }
 }
 
 pub async fn form(user: MaybeUser, csrf: CsrfToken, query: web::Query<NextQuery>) -> HttpResponse {
@@ -22,7 +33,8 @@ pub async fn form(user: MaybeUser, csrf: CsrfToken, query: web::Query<NextQuery>
     if user.0.is_some() {
         return see_other(next);
     }
-    let page = login::page(&chrome(None, &csrf), "", next, None);
+    let notice = notice_for(query.done.as_deref());
+    let page = login::page(&chrome(None, &csrf), "", next, notice, None);
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(page.into_string())
@@ -95,7 +107,7 @@ fn form_again(
     message: &str,
     status: StatusCode,
 ) -> HttpResponse {
-    let page = login::page(&chrome(None, csrf), email, next, Some(message));
+    let page = login::page(&chrome(None, csrf), email, next, None, Some(message));
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(page.into_string())

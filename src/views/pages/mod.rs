@@ -4,4 +4,5 @@ pub mod business;
 pub mod error;
 pub mod home;
 pub mod login;
+pub mod password_reset;
 pub mod staff;

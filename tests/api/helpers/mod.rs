@@ -2,9 +2,11 @@
 mod database;
 mod people;
 pub mod smtp;
+mod workshop;
 
 pub use database::{postgres_admin_url, TestDatabase};
 pub use people::{csrf_in, Browser, TestUser, PASSWORD};
+pub use workshop::{local, rfc, weekday_at};
 
 use obrador::config::Settings;
 use obrador::startup::Application;

@@ -31,8 +31,9 @@ impl TestApp {
             password: Some(NewPassword::parse(PASSWORD).expect("password")),
         };
         let mut conn = self.db.conn();
+        // Arranged people get no welcome mail, so tests see only the mail they cause.
         let (user, _) =
-            accounts::create_user(&mut conn, &By::System("test"), new).expect("user created");
+            accounts::create_user(&mut conn, &By::System("test"), new, None).expect("user created");
         TestUser {
             id: user.id,
             customer_id: user.customer_id,

@@ -36,6 +36,41 @@ impl ReceivedMail {
         let id = parsed.message_id().expect("the message has a Message-ID");
         format!("<{id}>")
     }
+
+    /// The plain text body, decoded.
+    pub fn text(&self) -> String {
+        self.parsed()
+            .body_text(0)
+            .expect("the message has a text body")
+            .to_string()
+    }
+
+    /// The path of the password link in the text (`/password-reset/obp_…`), to open on the app
+    /// under test whatever public address the mail names.
+    pub fn password_link(&self) -> String {
+        let text = self.text();
+        let marker = "/password-reset/";
+        let start = text.find(marker).expect("a password link in the mail");
+        let secret: String = text[start + marker.len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        assert!(secret.starts_with("obp_"), "{text}");
+        format!("{marker}{secret}")
+    }
+}
+
+/// An app whose mail goes to a test SMTP server of its own; its sender also polls every 50 ms,
+/// for mail queued by something that cannot wake it (the command line).
+pub async fn app_with_smtp() -> (SmtpServer, super::TestApp) {
+    let server = SmtpServer::start().await;
+    let url = server.url();
+    let app = super::spawn_app_with(|settings| {
+        settings.smtp_url = Some(secrecy::SecretString::from(url));
+        settings.jobs.poll_interval_ms = 50;
+    })
+    .await;
+    (server, app)
 }
 
 /// What the server answers to MAIL FROM.

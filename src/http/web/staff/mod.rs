@@ -1,9 +1,10 @@
-//! The staff screens: customer accounts, users and the audit log. Every handler takes the `Staff`
+//! The staff screens: customer accounts, users, the audit log and the mail outbox. Every handler takes the `Staff`
 //! extractor, so other users get 403 and visitors are sent to sign in.
 mod audit;
 mod customer;
 mod customers;
 mod new_user;
+mod outbox;
 mod user;
 mod users;
 
@@ -31,7 +32,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             "/staff/users/{id}/tokens/{token_id}/revoke",
             web::post().to(user::revoke_token),
         )
-        .route("/staff/audit", web::get().to(audit::list));
+        .route("/staff/audit", web::get().to(audit::list))
+        .route("/staff/outbox", web::get().to(outbox::list))
+        .route("/staff/outbox/{id}/resend", web::post().to(outbox::resend));
 }
 
 /// `?q=` of a list page.

@@ -94,8 +94,11 @@ pub async fn create(
         Ok(new) => new,
         Err(error) => return refused(&state, &user, &csrf, &form, &error).await,
     };
-    let by = user.by();
-    match state.db(move |c| accounts::create_user(c, &by, new)).await {
+    let (by, identity) = (user.by(), state.mail_identity.clone());
+    match state
+        .db_sending_mail(move |c| accounts::create_user(c, &by, new, Some(&identity)))
+        .await
+    {
         Ok((created, Some(password))) => Ok(no_store(view::created(
             &chrome(Some(&user), &csrf),
             &created,

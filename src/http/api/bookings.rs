@@ -1,0 +1,165 @@
+//! `/api/v1/bookings`: book, list, read, move and cancel machine time.
+use std::sync::Arc;
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::{created, Items};
+use crate::config::Settings;
+use crate::db::DbConn;
+use crate::domain::{parse_rfc3339_with_offset, BookingId, CustomerId, ResourceId, UserId};
+use crate::http::auth::CurrentUser;
+use crate::http::{AppError, AppState};
+use crate::mail::MailIdentity;
+use crate::services::bookings::{self, Booking, Context, ListQuery, NewBooking, SeriesMode};
+use crate::services::ServiceError;
+
+/// Runs a booking use case with the context configuration gives.
+async fn with_context<T, F>(state: &AppState, work: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn, &Context<'_>) -> Result<T, ServiceError> + Send + 'static,
+    T: Send + 'static,
+{
+    let settings: Arc<Settings> = state.settings.clone();
+    state
+        .db(move |c| {
+            let identity = MailIdentity::from_settings(&settings).ok();
+            let ctx = Context::from_settings(&settings, identity.as_ref());
+            work(c, &ctx)
+        })
+        .await
+}
+
+fn instant(what: &str, text: &str) -> Result<DateTime<Utc>, AppError> {
+    parse_rfc3339_with_offset(text).map_err(|e| AppError::Unprocessable(format!("{what}: {e}")))
+}
+
+#[derive(Deserialize)]
+pub struct NewBookingBody {
+    resource_id: i64,
+    starts_at: String,
+    ends_at: String,
+    customer_id: Option<i64>,
+    /// Staff only: the user the booking is for.
+    user_id: Option<i64>,
+    #[serde(default)]
+    note: String,
+    /// Book the same time every week for this many weeks (a series).
+    weeks: Option<u32>,
+    /// For a series: `all_or_nothing` (default) or `book_what_is_free`.
+    series_mode: Option<String>,
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: web::Json<NewBookingBody>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    let new = NewBooking {
+        resource_id: ResourceId::new(body.resource_id),
+        starts_at: instant("starts_at", &body.starts_at)?,
+        ends_at: instant("ends_at", &body.ends_at)?,
+        customer_id: body.customer_id.map(CustomerId::new),
+        user_id: body.user_id.map(UserId::new),
+        note: body.note,
+    };
+    let by = user.by();
+    match body.weeks {
+        None => {
+            let booking =
+                with_context(&state, move |c, ctx| bookings::create(c, ctx, &by, &new)).await?;
+            Ok(created(&booking))
+        }
+        Some(weeks) => {
+            let mode = match body.series_mode.as_deref() {
+                None | Some("all_or_nothing") => SeriesMode::AllOrNothing,
+                Some("book_what_is_free") => SeriesMode::BookWhatIsFree,
+                Some(other) => {
+                    return Err(AppError::Unprocessable(format!(
+                        "'{other}' is not a series mode; use all_or_nothing or book_what_is_free"
+                    )))
+                }
+            };
+            let outcome = with_context(&state, move |c, ctx| {
+                bookings::create_series(c, ctx, &by, &new, weeks, mode)
+            })
+            .await?;
+            Ok(created(&outcome))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ListParams {
+    from: Option<String>,
+    to: Option<String>,
+    resource_id: Option<i64>,
+    #[serde(default)]
+    include_cancelled: bool,
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    params: web::Query<ListParams>,
+) -> Result<web::Json<Items<Booking>>, AppError> {
+    let p = params.into_inner();
+    let query = ListQuery {
+        from: p.from.as_deref().map(|t| instant("from", t)).transpose()?,
+        to: p.to.as_deref().map(|t| instant("to", t)).transpose()?,
+        resource_id: p.resource_id.map(ResourceId::new),
+        include_cancelled: p.include_cancelled,
+    };
+    let by = user.by();
+    Ok(web::Json(Items {
+        items: state.db(move |c| bookings::list(c, &by, &query)).await?,
+    }))
+}
+
+pub async fn get(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<i64>,
+) -> Result<web::Json<Booking>, AppError> {
+    let (by, id) = (user.by(), BookingId::new(path.into_inner()));
+    Ok(web::Json(
+        state.db(move |c| bookings::get(c, &by, id)).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct MoveBody {
+    starts_at: String,
+    ends_at: String,
+}
+
+pub async fn reschedule(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    body: web::Json<MoveBody>,
+) -> Result<web::Json<Booking>, AppError> {
+    let (start, end) = (
+        instant("starts_at", &body.starts_at)?,
+        instant("ends_at", &body.ends_at)?,
+    );
+    let (by, id) = (user.by(), BookingId::new(path.into_inner()));
+    Ok(web::Json(
+        with_context(&state, move |c, ctx| {
+            bookings::reschedule(c, ctx, &by, id, start, end)
+        })
+        .await?,
+    ))
+}
+
+pub async fn cancel(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (by, id) = (user.by(), BookingId::new(path.into_inner()));
+    let cancelled = with_context(&state, move |c, ctx| bookings::cancel(c, ctx, &by, id)).await?;
+    Ok(HttpResponse::Ok().json(cancelled))
+}

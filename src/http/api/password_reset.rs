@@ -1,0 +1,30 @@
+//! `POST /api/v1/password-reset`: asks for a password reset link by mail. No token is needed, and
+//! the answer is 202 whether or not the address has an account, so it tells nobody which do.
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use crate::http::{AppError, AppState};
+use crate::services::password_reset;
+
+#[derive(Deserialize)]
+pub struct ResetRequest {
+    email: String,
+}
+
+#[derive(Serialize)]
+struct Accepted {
+    detail: &'static str,
+}
+
+pub async fn request(
+    state: web::Data<AppState>,
+    body: web::Json<ResetRequest>,
+) -> Result<HttpResponse, AppError> {
+    let (identity, email) = (state.mail_identity.clone(), body.into_inner().email);
+    state
+        .db_sending_mail(move |c| password_reset::request(c, &identity, &email))
+        .await?;
+    Ok(HttpResponse::Accepted().json(Accepted {
+        detail: "If an account uses this address, a link to choose a new password is on its way.",
+    }))
+}
