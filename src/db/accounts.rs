@@ -571,3 +571,30 @@ pub(crate) fn like_pattern(term: &str) -> String {
         .collect();
     format!("%{escaped}%")
 }
+
+// --- Calendar feed secrets --------------------------------------------------------------------
+
+pub fn calendar_secret(conn: &mut DbConn, user: UserId) -> Result<Option<String>, DbError> {
+    Ok(users::table
+        .find(user.get())
+        .select(users::calendar_secret)
+        .first(conn)?)
+}
+
+pub fn set_calendar_secret(conn: &mut DbConn, user: UserId, secret: &str) -> Result<(), DbError> {
+    diesel::update(users::table.find(user.get()))
+        .set(users::calendar_secret.eq(secret))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The active user whose feed secret this is.
+pub fn user_by_calendar_secret(conn: &mut DbConn, secret: &str) -> Result<Option<User>, DbError> {
+    let row: Option<UserRow> = users::table
+        .filter(users::calendar_secret.eq(secret))
+        .filter(users::active.eq(true))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?;
+    row.map(User::try_from).transpose()
+}

@@ -3,7 +3,9 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{booking_series, bookings, charges, maintenance_windows, resource_blocks};
+use super::schema::{
+    booking_reminders, booking_series, bookings, charges, maintenance_windows, resource_blocks,
+};
 use super::{DbConn, DbError};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -22,6 +24,7 @@ pub struct BookingRow {
     pub sequence: i32,
     pub note: String,
     pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
     pub cancelled_at: Option<NaiveDateTime>,
 }
 
@@ -327,4 +330,59 @@ pub fn charges_for_source(
         .select(ChargeRow::as_select())
         .order(charges::id)
         .load(conn)?)
+}
+
+// --- Reminders --------------------------------------------------------------------------------
+
+/// Schedules (or reschedules) the booking's reminder for `due_at`.
+pub fn schedule_reminder(
+    conn: &mut DbConn,
+    booking_id: i64,
+    due_at: NaiveDateTime,
+) -> Result<(), DbError> {
+    crate::insert_ignore!(
+        &mut *conn,
+        booking_reminders::table,
+        (
+            booking_reminders::booking_id.eq(booking_id),
+            booking_reminders::due_at.eq(due_at),
+            booking_reminders::status.eq("pending"),
+        )
+    )?;
+    diesel::update(booking_reminders::table.filter(booking_reminders::booking_id.eq(booking_id)))
+        .set((
+            booking_reminders::due_at.eq(due_at),
+            booking_reminders::status.eq("pending"),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn skip_reminder(conn: &mut DbConn, booking_id: i64) -> Result<(), DbError> {
+    diesel::update(booking_reminders::table.filter(booking_reminders::booking_id.eq(booking_id)))
+        .set(booking_reminders::status.eq("skipped"))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A claimed reminder: (booking id, still pending and leased by `owner`).
+pub fn claimed_reminder(conn: &mut DbConn, id: i64, owner: &str) -> Result<Option<i64>, DbError> {
+    Ok(booking_reminders::table
+        .find(id)
+        .filter(booking_reminders::status.eq("pending"))
+        .filter(booking_reminders::lease_owner.eq(owner))
+        .select(booking_reminders::booking_id)
+        .first(conn)
+        .optional()?)
+}
+
+pub fn finish_reminder(conn: &mut DbConn, id: i64, status: &str) -> Result<(), DbError> {
+    diesel::update(booking_reminders::table.find(id))
+        .set((
+            booking_reminders::status.eq(status),
+            booking_reminders::lease_owner.eq(None::<String>),
+            booking_reminders::lease_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

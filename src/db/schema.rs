@@ -291,3 +291,15 @@ diesel::table! {
         used_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    /// Reminder mails due before bookings, claimed by the reminder job under a lease.
+    booking_reminders (id) {
+        id -> BigInt,
+        booking_id -> BigInt,
+        due_at -> Timestamp,
+        status -> Text,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+    }
+}

@@ -38,3 +38,71 @@ impl RootSpanBuilder for SecretSafeRootSpan {
         DefaultRootSpanBuilder::on_request_end(span, outcome);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use actix_web::{test, web, App, HttpResponse};
+    use tracing_actix_web::TracingLogger;
+
+    use super::SecretSafeRootSpan;
+
+    /// Everything the subscriber writes, to read back.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .expect("not poisoned")
+                .extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    async fn logged_line() -> HttpResponse {
+        tracing::warn!("inside the request");
+        HttpResponse::Ok().finish()
+    }
+
+    #[actix_web::test]
+    async fn a_secret_in_the_path_is_logged_as_the_route_pattern() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let app = test::init_service(
+            App::new()
+                .wrap(TracingLogger::<SecretSafeRootSpan>::new())
+                .route("/password-reset/{secret}", web::get().to(logged_line))
+                .route("/account/{id}", web::get().to(logged_line)),
+        )
+        .await;
+        for uri in ["/password-reset/obp_0123456789abcdef", "/account/42"] {
+            let response = test::call_service(&app, test::TestRequest::get().uri(uri).to_request());
+            assert!(response.await.status().is_success());
+        }
+
+        let logs = String::from_utf8(captured.0.lock().expect("not poisoned").clone())
+            .expect("utf-8 logs");
+        assert!(!logs.contains("obp_0123456789abcdef"), "{logs}");
+        assert!(
+            logs.contains("http.target=/password-reset/{secret}"),
+            "{logs}"
+        );
+        assert!(
+            logs.contains("http.target=/account/42"),
+            "other paths as they are: {logs}"
+        );
+    }
+}

@@ -2,6 +2,7 @@
 //! and do it on the blocking pool, so any number of instances can run the same job without doing
 //! an item twice. Started by `Application::build`, stopped when the server stops.
 pub mod mail_sender;
+pub mod reminders;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +14,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::Settings;
 use crate::db::{self, DbError, Pool};
-use crate::mail::MailError;
+use crate::mail::{MailError, MailIdentity};
 
 /// How long `Jobs::stop` waits for a batch in progress to finish.
 const STOP_GRACE: Duration = Duration::from_secs(30);
@@ -75,8 +76,27 @@ impl Jobs {
             let transport = sender.transport();
             tracing::info!(instance = %instance_id, ?transport, "mail sender started");
             let job: Arc<dyn Job> = Arc::new(sender);
-            let task = run_loop(job, pool, every, mail_waker.clone(), stopped.clone());
+            let task = run_loop(
+                job,
+                pool.clone(),
+                every,
+                mail_waker.clone(),
+                stopped.clone(),
+            );
             running.push(("mail_sender", tokio::spawn(task)));
+        }
+        if settings.jobs.enabled && settings.jobs.reminders && settings.booking.reminder_hours > 0 {
+            let identity = MailIdentity::from_settings(settings)?;
+            let job: Arc<dyn Job> =
+                Arc::new(reminders::Reminders::new(settings, identity, &instance_id));
+            let task = run_loop(
+                job,
+                pool.clone(),
+                every,
+                JobWaker::default(),
+                stopped.clone(),
+            );
+            running.push(("reminders", tokio::spawn(task)));
         }
         Ok(Jobs {
             instance_id,

@@ -31,6 +31,8 @@ pub struct Context<'a> {
     /// Where confirmations are sent from; `None` sends no mail (demo data).
     pub mail: Option<&'a MailIdentity>,
     pub public_url: &'a str,
+    /// How long before a booking its reminder goes out; 0 sends none.
+    pub reminder_hours: i64,
 }
 
 impl<'a> Context<'a> {
@@ -44,6 +46,7 @@ impl<'a> Context<'a> {
             policy: settings.booking.cancellation_policy(),
             mail,
             public_url: &settings.public_url,
+            reminder_hours: settings.booking.reminder_hours,
         }
     }
 }
@@ -288,6 +291,7 @@ fn create_in(
         "booking.create_override"
     };
     audit::record(c, by, action, "booking", Some(id), changes)?;
+    schedule_reminder(c, ctx, &booking)?;
     notify(c, ctx, &booking, &machine, &user, Notice::Confirmed)?;
     Ok(booking)
 }
@@ -355,6 +359,7 @@ pub fn reschedule(
             changes = changes.set("overrides", &overrides);
         }
         audit::record(c, by, "booking.move", "booking", Some(id.get()), changes)?;
+        schedule_reminder(c, ctx, &booking)?;
         notify(c, ctx, &booking, &machine, &user, Notice::Moved)?;
         Ok(booking)
     })
@@ -393,6 +398,7 @@ pub fn cancel(
         let user = account_rows::find_user(c, UserId::new(row.user_id))?;
         rows::cancel_booking(c, id.get(), timestamp(at))?;
         rows::release_booking_blocks(c, id.get())?;
+        rows::skip_reminder(c, id.get())?;
         let booking = to_booking(&rows::find_booking(c, id.get())?, &machine);
         let fee = ctx.policy.fee(booking.starts_at, at, booking.price);
         if fee > Money::ZERO {
@@ -507,6 +513,55 @@ enum Notice {
     Confirmed,
     Moved,
     Cancelled(Money),
+    Reminder,
+}
+
+/// Queues the booking's reminder `reminder_hours` before it starts (none if that is already past).
+fn schedule_reminder(
+    c: &mut DbConn,
+    ctx: &Context<'_>,
+    booking: &Booking,
+) -> Result<(), ServiceError> {
+    let due = booking.starts_at - Duration::hours(ctx.reminder_hours);
+    if ctx.reminder_hours <= 0 || due <= now() {
+        rows::skip_reminder(c, booking.id.get())?;
+        return Ok(());
+    }
+    rows::schedule_reminder(c, booking.id.get(), timestamp(due))?;
+    Ok(())
+}
+
+/// Sends one claimed reminder (the reminder job's work): the mail is queued only if the booking
+/// is still confirmed and ahead, and the reminder is closed in the same transaction. Returns
+/// whether a mail was queued.
+pub fn send_reminder(
+    conn: &mut DbConn,
+    ctx: &Context<'_>,
+    reminder_id: i64,
+    owner: &str,
+) -> Result<bool, ServiceError> {
+    write_tx(conn, |c| {
+        let Some(booking_id) = rows::claimed_reminder(c, reminder_id, owner)? else {
+            return Ok(false);
+        };
+        let row = rows::find_booking(c, booking_id)?;
+        if row.status != "confirmed" || row.starts_at.and_utc() <= now() {
+            rows::finish_reminder(c, reminder_id, "skipped")?;
+            return Ok(false);
+        }
+        let machine = resource_rows::find(c, ResourceId::new(row.resource_id))?;
+        let user = account_rows::find_user(c, UserId::new(row.user_id))?;
+        notify(
+            c,
+            ctx,
+            &to_booking(&row, &machine),
+            &machine,
+            &user,
+            Notice::Reminder,
+        )?;
+        rows::finish_reminder(c, reminder_id, "sent")?;
+        Ok(true)
+    })
 }
 
 /// The booking as a calendar event (the same UID and data in mails and feeds).
@@ -583,6 +638,11 @@ fn notify(
             format!("booking-{}-cancelled", booking.id),
             Method::Cancel,
         ),
+        Notice::Reminder => (
+            crate::mail_template!("booking_reminder"),
+            format!("booking-{}-reminder-{}", booking.id, booking.sequence),
+            Method::Request,
+        ),
     };
     let rendered = template
         .render(identity, &values)
@@ -601,7 +661,7 @@ fn notify(
     )
     .attach(
         "booking.ics",
-        &format!("text/calendar; charset=utf-8; method={method_name}"),
+        format!("text/calendar; charset=utf-8; method={method_name}"),
         attachment.into_bytes(),
     );
     mail::enqueue(c, identity, mail).map_err(|e| match e {

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod bookings;
+pub mod calendar;
 mod credentials;
 mod error;
 pub mod outbox;

@@ -63,7 +63,7 @@ pub fn request(
         )?;
         audit::record(
             c,
-            &By::System("password reset form"),
+            &By::System("password reset"),
             "user.password_reset_request",
             "user",
             Some(user.id.get()),

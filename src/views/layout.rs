@@ -47,9 +47,12 @@ fn document(title: &str, chrome: Option<&Chrome<'_>>, content: Markup) -> Markup
 fn menu(chrome: &Chrome<'_>) -> Markup {
     html! {
         nav aria-label="Main" {
+            a href="/machines" { "Machines" }
             @match chrome.user {
                 Some(user) => {
+                    a href="/bookings" { "My bookings" }
                     @if user.role.is_staff() {
+                        a href="/staff/machines" { "Machines & hours" }
                         a href="/staff/customers" { "Customers" }
                         a href="/staff/users" { "Users" }
                         a href="/staff/audit" { "Audit log" }

@@ -4,6 +4,7 @@ mod helpers;
 
 mod accounts;
 mod bookings;
+mod calendar;
 mod cli;
 mod database;
 mod demo;
@@ -12,4 +13,5 @@ mod health;
 mod login;
 mod mail;
 mod password_reset;
+mod web_bookings;
 mod web_staff;

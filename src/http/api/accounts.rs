@@ -20,16 +20,54 @@ pub struct Me {
     calendar_url: Option<String>,
 }
 
-pub async fn me(user: CurrentUser) -> web::Json<Me> {
+pub async fn me(state: web::Data<AppState>, user: CurrentUser) -> Result<web::Json<Me>, AppError> {
+    let (id, settings) = (user.user.id, state.settings.clone());
+    let calendar_url = state
+        .db(move |c| crate::services::calendar::user_feed_url(c, id, &settings.public_url))
+        .await?;
     let user = user.user;
-    web::Json(Me {
+    Ok(web::Json(Me {
         id: user.id,
         email: user.email,
         name: user.name,
         role: user.role,
         customer_id: user.customer_id,
-        calendar_url: None,
-    })
+        calendar_url: Some(calendar_url),
+    }))
+}
+
+#[derive(Serialize)]
+pub struct CalendarUrl {
+    calendar_url: String,
+}
+
+/// A new feed URL for the caller; the old one stops working.
+pub async fn rotate_calendar(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<web::Json<CalendarUrl>, AppError> {
+    let (by, id, settings) = (user.by(), user.user.id, state.settings.clone());
+    let calendar_url = state
+        .db(move |c| crate::services::calendar::rotate_user_feed(c, &by, id, &settings.public_url))
+        .await?;
+    Ok(web::Json(CalendarUrl { calendar_url }))
+}
+
+/// A machine's feed URL, for staff.
+pub async fn machine_calendar(
+    state: web::Data<AppState>,
+    crate::http::auth::Staff(user): crate::http::auth::Staff,
+    path: web::Path<i64>,
+) -> Result<web::Json<CalendarUrl>, AppError> {
+    let (by, id, settings) = (
+        user.by(),
+        crate::domain::ResourceId::new(path.into_inner()),
+        state.settings.clone(),
+    );
+    let calendar_url = state
+        .db(move |c| crate::services::calendar::machine_feed_url(c, &by, id, &settings.public_url))
+        .await?;
+    Ok(web::Json(CalendarUrl { calendar_url }))
 }
 
 #[derive(Deserialize)]

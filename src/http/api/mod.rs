@@ -14,6 +14,14 @@ use serde::Serialize;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.route("/me", web::get().to(accounts::me))
+        .route(
+            "/me/calendar/rotate",
+            web::post().to(accounts::rotate_calendar),
+        )
+        .route(
+            "/resources/{id}/calendar",
+            web::get().to(accounts::machine_calendar),
+        )
         .route("/customers", web::get().to(accounts::list_customers))
         .route("/customers", web::post().to(accounts::create_customer))
         .route("/customers/{id}", web::get().to(accounts::get_customer))

@@ -24,6 +24,7 @@ fn notice_for(code: Option<&str>) -> Option<&'static str> {
         "profile" => Some("Your name was saved."),
         "password" => Some("Your password was changed. Other sessions were signed out."),
         "revoked" => Some("The token was revoked."),
+        "calendar" => Some("Your calendar link was replaced; the old one no longer works."),
         _ => None,
     }
 }
@@ -54,11 +55,13 @@ async fn render(
     new_token: Option<&str>,
 ) -> Result<Markup, AppError> {
     let (by, id, customer_id) = (user.by(), user.user.id, user.user.customer_id);
-    let (customer, list) = state
+    let public_url = state.settings.public_url.clone();
+    let (customer, list, calendar_url) = state
         .db(move |c| -> Result<_, ServiceError> {
             Ok((
                 accounts::customer(c, &by, customer_id)?,
                 tokens::list(c, &by, id)?,
+                crate::services::calendar::user_feed_url(c, id, &public_url)?,
             ))
         })
         .await?;
@@ -81,6 +84,7 @@ async fn render(
         notice,
         error,
         new_token,
+        calendar_url: &calendar_url,
     };
     Ok(account::page(&chrome(Some(user), csrf), &data))
 }
@@ -199,4 +203,17 @@ pub async fn revoke_token(
     let (by, id) = (user.by(), TokenId::new(path.into_inner()));
     state.db(move |c| tokens::revoke(c, &by, id)).await?;
     Ok(see_other("/account?done=revoked"))
+}
+
+/// Replaces the calendar feed's secret (when a link was shared by mistake).
+pub async fn rotate_calendar(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
+) -> Result<HttpResponse, AppError> {
+    let (by, id, public_url) = (user.by(), user.user.id, state.settings.public_url.clone());
+    state
+        .db(move |c| crate::services::calendar::rotate_user_feed(c, &by, id, &public_url))
+        .await?;
+    Ok(see_other("/account?done=calendar"))
 }

@@ -1,11 +1,16 @@
 //! The server-rendered web UI: one module per screen.
 mod account;
 mod assets;
+mod booking_form;
+mod bookings;
 mod business;
+mod calendar;
 mod home;
+mod machines;
 mod password_reset;
 mod session;
 mod staff;
+mod wall_clock;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::web::{self, ServiceConfig};
@@ -22,6 +27,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .route("/login", web::get().to(session::form))
         .route("/login", web::post().to(session::login))
         .route("/logout", web::post().to(session::logout))
+        .route(
+            "/calendar/machines/{secret}.ics",
+            web::get().to(calendar::machine_feed),
+        )
+        .route("/calendar/{secret}.ics", web::get().to(calendar::user_feed))
+        .route(
+            "/account/calendar/rotate",
+            web::post().to(account::rotate_calendar),
+        )
         .route("/password-reset", web::get().to(password_reset::ask_form))
         .route("/password-reset", web::post().to(password_reset::ask))
         .route(
@@ -54,6 +68,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             "/business/people/{id}",
             web::post().to(business::save_person),
         )
+        .configure(bookings::configure)
         .configure(staff::configure);
 }
 

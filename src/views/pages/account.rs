@@ -24,6 +24,8 @@ pub struct AccountPage<'a> {
     pub error: Option<&'a str>,
     /// A token just created: shown this once.
     pub new_token: Option<&'a str>,
+    /// The secret address of this user's calendar feed.
+    pub calendar_url: &'a str,
 }
 
 pub fn page(chrome: &Chrome<'_>, data: &AccountPage<'_>) -> Markup {
@@ -50,6 +52,15 @@ pub fn page(chrome: &Chrome<'_>, data: &AccountPage<'_>) -> Markup {
                     (text_field("Current password", "current_password", "password", "", None))
                     (text_field("New password (at least 10 characters)", "new_password", "password", "", None))
                     button type="submit" { "Change password" }
+                }
+            }
+            section {
+                h2 { "Calendar" }
+                p { "Subscribe to this address in your calendar app to see your bookings. Keep it private: anyone with it can read your calendar." }
+                p.token-secret { (data.calendar_url) }
+                form.inline method="post" action="/account/calendar/rotate" {
+                    (csrf_field(chrome.csrf))
+                    button.secondary type="submit" { "Replace the address" }
                 }
             }
             section {

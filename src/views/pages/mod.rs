@@ -1,8 +1,10 @@
 //! One module per page.
 pub mod account;
+pub mod bookings;
 pub mod business;
 pub mod error;
 pub mod home;
 pub mod login;
+pub mod machines;
 pub mod password_reset;
 pub mod staff;

@@ -1,8 +1,11 @@
-//! The staff screens: customer accounts, users, the audit log and the mail outbox. Every handler takes the `Staff`
-//! extractor, so other users get 403 and visitors are sent to sign in.
+//! The staff screens: customer accounts, users, the audit log, the mail outbox, machines and the
+//! workshop's hours. Every handler takes the `Staff` extractor, so other users get 403 and
+//! visitors are sent to sign in.
 mod audit;
 mod customer;
 mod customers;
+mod hours;
+mod machines;
 mod new_user;
 mod outbox;
 mod user;
@@ -34,7 +37,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
         )
         .route("/staff/audit", web::get().to(audit::list))
         .route("/staff/outbox", web::get().to(outbox::list))
-        .route("/staff/outbox/{id}/resend", web::post().to(outbox::resend));
+        .route("/staff/outbox/{id}/resend", web::post().to(outbox::resend))
+        .route("/staff/machines", web::get().to(machines::list))
+        .route("/staff/machines", web::post().to(machines::create))
+        .route("/staff/machines/{id}", web::get().to(machines::edit))
+        .route("/staff/machines/{id}", web::post().to(machines::update))
+        .route(
+            "/staff/machines/{id}/maintenance",
+            web::post().to(machines::add_maintenance),
+        )
+        .route("/staff/hours", web::get().to(hours::show))
+        .route("/staff/hours", web::post().to(hours::save_hours))
+        .route("/staff/hours/closures", web::post().to(hours::add_closure));
 }
 
 /// `?q=` of a list page.

@@ -1,8 +1,10 @@
-//! The staff screens: customer accounts, users, the audit log and the mail outbox, one module per
-//! screen.
+//! The staff screens: customer accounts, users, the audit log, the mail outbox, machines and the
+//! workshop's hours, one module per screen.
 pub mod audit;
 pub mod customer;
 pub mod customers;
+pub mod hours;
+pub mod machines;
 pub mod new_user;
 pub mod outbox;
 pub mod user;
