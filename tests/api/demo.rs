@@ -27,8 +27,13 @@ async fn demo_loads_the_people_of_a_workshop_once() {
     let app = spawn_app().await;
     let first = demo(&app);
     assert!(first.contains("34 created, 0 already there"), "{first}");
+    assert!(first.contains("7 machines in 3 categories"), "{first}");
     let second = demo(&app);
     assert!(second.contains("0 created, 34 already there"), "{second}");
+    assert!(
+        second.contains("machines and bookings already there"),
+        "{second}"
+    );
 
     let mut conn = app.db.conn();
     let roles: Vec<String> = users::table
@@ -67,5 +72,43 @@ async fn demo_loads_the_people_of_a_workshop_once() {
             .await
             .status(),
         303
+    );
+}
+
+#[tokio::test]
+async fn demo_machines_have_a_month_of_bookings_that_never_overlap() {
+    use obrador::db::schema::{bookings, closures, resources};
+    let app = spawn_app().await;
+    demo(&app);
+    let mut conn = app.db.conn();
+    let machines: Vec<(String, Option<i64>)> = resources::table
+        .select((resources::name, resources::required_qualification_id))
+        .load(&mut *conn)
+        .expect("machines");
+    assert!(machines.len() >= 6);
+    assert!(
+        machines.iter().filter(|(_, q)| q.is_some()).count() >= 2,
+        "some need a qualification"
+    );
+    let now = chrono::Utc::now().naive_utc();
+    let past: i64 = bookings::table
+        .filter(bookings::starts_at.lt(now))
+        .count()
+        .get_result(&mut *conn)
+        .expect("count");
+    let future: i64 = bookings::table
+        .filter(bookings::starts_at.gt(now))
+        .count()
+        .get_result(&mut *conn)
+        .expect("count");
+    assert!(past > 100 && future > 50, "past {past}, future {future}");
+    let closed: i64 = closures::table
+        .count()
+        .get_result(&mut *conn)
+        .expect("count");
+    assert_eq!(closed, 1);
+    assert_eq!(
+        obrador::services::bookings::overlapping_blocks(&mut conn).expect("check"),
+        0
     );
 }

@@ -258,12 +258,7 @@ async fn refusals_from_the_service_keep_their_status_on_the_form() {
     let response = browser
         .submit("/bookings/new", "/bookings/new", &unqualified)
         .await;
-    assert_shown(
-        response,
-        403,
-        "needs the qualification &#39;Welding safety&#39;",
-    )
-    .await;
+    assert_shown(response, 403, "needs the qualification 'Welding safety'").await;
     let off_grid = slot_fields(&laser_id, &date, "12:10", "13:10");
     let response = browser
         .submit("/bookings/new", "/bookings/new", &off_grid)
@@ -273,7 +268,7 @@ async fn refusals_from_the_service_keep_their_status_on_the_form() {
     let response = browser
         .submit("/bookings/new", "/bookings/new", &unreadable)
         .await;
-    assert_shown(response, 422, "Start: &#39;noon&#39; is not a time").await;
+    assert_shown(response, 422, "The start: 'noon' is not a time").await;
     assert_eq!(confirmed_bookings(&app).len(), 1, "only the other member's");
 }
 
@@ -492,7 +487,7 @@ async fn staff_set_hours_and_a_closure_and_the_week_shows_them() {
     assert_shown(
         response,
         422,
-        "Tuesday: &#39;9 to 8&#39; is not an opening interval",
+        "Tuesday: '9 to 8' is not an opening interval",
     )
     .await;
     let response = browser

@@ -1,6 +1,7 @@
 //! `obrador demo`: load a realistic demo workshop into the configured database. Idempotent: every
 //! item is looked up by a natural key (an email, a tax id) first, so running it again adds only
 //! what is missing. Each feature adds its own part here.
+mod machines;
 mod people;
 
 use crate::config::Settings;
@@ -11,6 +12,7 @@ pub const PASSWORD: &str = "obrador-demo";
 pub fn run(settings: &Settings) -> anyhow::Result<()> {
     let mut conn = super::open(settings)?;
     let summary = people::load(&mut conn)?;
+    let workshop = machines::load(&mut conn, settings.timezone()?)?;
     println!(
         "Demo workshop loaded into {}.",
         settings.database_url()?.redacted()
@@ -19,6 +21,14 @@ pub fn run(settings: &Settings) -> anyhow::Result<()> {
         "People: {} created, {} already there. Every demo account's password is '{PASSWORD}'.",
         summary.created, summary.existing
     );
+    if workshop.machines > 0 {
+        println!(
+            "Workshop: {} machines in 3 categories, opening hours, a closure, maintenance and {} bookings.",
+            workshop.machines, workshop.bookings
+        );
+    } else {
+        println!("Workshop: machines and bookings already there.");
+    }
     println!("Try: admin@demo.obrador.example (admin), recepcio@demo.obrador.example (staff),");
     println!("     joan.puig@demo.obrador.example (business admin), marta.vidal@demo.obrador.example (member).");
     Ok(())
