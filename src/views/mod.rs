@@ -4,6 +4,7 @@ pub mod components;
 pub mod format;
 pub mod layout;
 pub mod pages;
+pub mod tokens;
 
 pub use layout::Chrome;
 

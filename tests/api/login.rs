@@ -354,3 +354,21 @@ async fn a_deactivated_user_cannot_sign_in_and_loses_their_sessions() {
         401
     );
 }
+
+#[tokio::test]
+async fn a_session_works_on_every_instance_sharing_the_database_and_key() {
+    let app = spawn_app().await;
+    let ana = app.user(Role::Member, None);
+    let browser = app.browser_for(&ana).await;
+    let cookie = browser.session_cookie().expect("signed in");
+    let other = app.second_instance().await;
+    let response = other
+        .client
+        .get(other.url("/account"))
+        .header("cookie", format!("obrador_session={cookie}"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    assert!(response.text().await.expect("html").contains(&ana.email));
+}

@@ -4,6 +4,7 @@ mod helpers;
 
 mod accounts;
 mod bookings;
+mod browser;
 mod calendar;
 mod cli;
 mod database;
@@ -14,4 +15,5 @@ mod login;
 mod mail;
 mod password_reset;
 mod web_bookings;
+mod web_qualifications;
 mod web_staff;

@@ -10,8 +10,7 @@ use crate::http::csrf::{CsrfForm, CsrfToken};
 use crate::http::{AppError, AppState};
 use crate::services::accounts::{self, UserUpdate};
 use crate::services::{tokens, ServiceError};
-use crate::views::format::local_minute;
-use crate::views::pages::account::{self, AccountPage, TokenLine};
+use crate::views::pages::account::{self, AccountPage};
 
 #[derive(Deserialize)]
 pub struct Flash {
@@ -65,18 +64,7 @@ async fn render(
             ))
         })
         .await?;
-    let lines: Vec<TokenLine> = list
-        .into_iter()
-        .map(|t| TokenLine {
-            id: t.id.get(),
-            name: t.name,
-            hint: t.hint,
-            created: local_minute(t.created_at, state.tz),
-            last_used: t.last_used_at.map(|at| local_minute(at, state.tz)),
-            revoked: t.revoked_at.is_some(),
-            machine: t.resource_id.map(|r| r.get()),
-        })
-        .collect();
+    let lines = super::token_lines(list, state.tz);
     let data = AccountPage {
         user: &user.user,
         customer: &customer,

@@ -224,7 +224,7 @@ impl Grid<'_> {
                     "/bookings/new?resource_id={}&date={day}&start={time}",
                     self.machine.id
                 ),
-                label: format!("Book {} from {time}", day.format("%A %-d %B")),
+                label: format!("free, book {} from {time}", day.format("%A %-d %B")),
             }
         }
     }

@@ -118,3 +118,22 @@ pub fn safe_next(next: Option<&str>) -> &str {
         _ => "/",
     }
 }
+
+/// Tokens as the token table lists them, with times in the workshop's zone.
+pub fn token_lines(
+    list: Vec<crate::services::tokens::TokenInfo>,
+    tz: crate::domain::WorkshopTz,
+) -> Vec<crate::views::tokens::TokenLine> {
+    use crate::views::format::local_minute;
+    list.into_iter()
+        .map(|t| crate::views::tokens::TokenLine {
+            id: t.id.get(),
+            name: t.name,
+            hint: t.hint,
+            created: local_minute(t.created_at, tz),
+            last_used: t.last_used_at.map(|at| local_minute(at, tz)),
+            revoked: t.revoked_at.is_some(),
+            machine: t.resource_id.map(|r| r.get()),
+        })
+        .collect()
+}

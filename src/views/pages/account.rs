@@ -4,17 +4,7 @@ use maud::{html, Markup};
 use crate::domain::{Customer, User};
 use crate::views::components::{csrf_field, error_summary, notice, text_field};
 use crate::views::layout::{self, Chrome};
-
-/// A token as listed, with times already in the workshop's local time.
-pub struct TokenLine {
-    pub id: i64,
-    pub name: String,
-    pub hint: String,
-    pub created: String,
-    pub last_used: Option<String>,
-    pub revoked: bool,
-    pub machine: Option<i64>,
-}
+use crate::views::tokens::{self, TokenLine};
 
 pub struct AccountPage<'a> {
     pub user: &'a User,
@@ -71,7 +61,7 @@ pub fn page(chrome: &Chrome<'_>, data: &AccountPage<'_>) -> Markup {
                         p.token-secret { (secret) }
                     }
                 }
-                (tokens_table(chrome, data.tokens))
+                (tokens::table(chrome.csrf, data.tokens, &|t| format!("/account/tokens/{}/revoke", t.id)))
                 form.stack method="post" action="/account/tokens" {
                     (csrf_field(chrome.csrf))
                     (text_field("Token name", "name", "text", "", None))
@@ -80,38 +70,4 @@ pub fn page(chrome: &Chrome<'_>, data: &AccountPage<'_>) -> Markup {
             }
         },
     )
-}
-
-fn tokens_table(chrome: &Chrome<'_>, tokens: &[TokenLine]) -> Markup {
-    html! {
-        @if tokens.is_empty() {
-            p.muted { "You have no API tokens." }
-        } @else {
-            table.responsive {
-                thead { tr { th { "Name" } th { "Starts with" } th { "Created" } th { "Last used" } th { "Status" } th { span.skip { "Actions" } } } }
-                tbody {
-                    @for token in tokens {
-                        tr {
-                            td data-label="Name" {
-                                (token.name)
-                                @if let Some(machine) = token.machine { " (device, machine " (machine) ")" }
-                            }
-                            td data-label="Starts with" { code { (token.hint) "…" } }
-                            td data-label="Created" { (token.created) }
-                            td data-label="Last used" { (token.last_used.as_deref().unwrap_or("never")) }
-                            td data-label="Status" { @if token.revoked { "revoked" } @else { "active" } }
-                            td {
-                                @if !token.revoked {
-                                    form.inline method="post" action={ "/account/tokens/" (token.id) "/revoke" } {
-                                        (csrf_field(chrome.csrf))
-                                        button.secondary type="submit" { "Revoke" }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
 }

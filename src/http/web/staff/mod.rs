@@ -1,6 +1,6 @@
-//! The staff screens: customer accounts, users, the audit log, the mail outbox, machines and the
-//! workshop's hours. Every handler takes the `Staff` extractor, so other users get 403 and
-//! visitors are sent to sign in.
+//! The staff screens: customer accounts, users, the audit log, the mail outbox, machines, their
+//! categories and qualifications, and the workshop's hours. Every handler takes the `Staff`
+//! extractor, so other users get 403 and visitors are sent to sign in.
 mod audit;
 mod customer;
 mod customers;
@@ -8,6 +8,7 @@ mod hours;
 mod machines;
 mod new_user;
 mod outbox;
+mod qualifications;
 mod user;
 mod users;
 
@@ -35,6 +36,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
             "/staff/users/{id}/tokens/{token_id}/revoke",
             web::post().to(user::revoke_token),
         )
+        .route(
+            "/staff/users/{id}/qualifications",
+            web::post().to(user::grant_qualification),
+        )
+        .route(
+            "/staff/users/{id}/qualifications/{qualification_id}/revoke",
+            web::post().to(user::revoke_qualification),
+        )
         .route("/staff/audit", web::get().to(audit::list))
         .route("/staff/outbox", web::get().to(outbox::list))
         .route("/staff/outbox/{id}/resend", web::post().to(outbox::resend))
@@ -45,6 +54,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .route(
             "/staff/machines/{id}/maintenance",
             web::post().to(machines::add_maintenance),
+        )
+        .route("/staff/qualifications", web::get().to(qualifications::show))
+        .route(
+            "/staff/qualifications",
+            web::post().to(qualifications::add_qualification),
+        )
+        .route(
+            "/staff/qualifications/categories",
+            web::post().to(qualifications::add_category),
         )
         .route("/staff/hours", web::get().to(hours::show))
         .route("/staff/hours", web::post().to(hours::save_hours))

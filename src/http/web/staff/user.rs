@@ -1,22 +1,25 @@
-//! Staff: one user — change their name, role and status, and revoke their API tokens.
+//! Staff: one user — change their name, role and status, revoke their API tokens, and grant or
+//! revoke their qualifications.
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use maud::Markup;
 use serde::Deserialize;
 
 use super::{grantable_roles, sentence, Flash};
-use crate::domain::{Customer, Name, TokenId, User, UserId, WorkshopTz};
+use crate::domain::{Customer, Name, QualificationId, TokenId, User, UserId, WorkshopTz};
 use crate::http::auth::{CurrentUser, Staff};
 use crate::http::csrf::{CsrfForm, CsrfToken};
 use crate::http::web::{chrome, html, see_other};
 use crate::http::{AppError, AppState};
 use crate::services::accounts::{self, UserUpdate};
+use crate::services::resources::{self, HeldQualification, Qualification};
 use crate::services::tokens::{self, TokenInfo};
 use crate::services::ServiceError;
-use crate::views::format::local_minute;
-use crate::views::pages::account::TokenLine;
-use crate::views::pages::staff::user::{self as view, UserFields, UserPage, ACTIVE, INACTIVE};
+use crate::views::pages::staff::user::{
+    self as view, HeldLine, UserFields, UserPage, ACTIVE, INACTIVE,
+};
 use crate::views::pages::staff::FormError;
+use crate::views::tokens::TokenLine;
 
 /// Confirmations after a redirect, by code, so no text from the URL reaches the page.
 fn notice_for(code: Option<&str>) -> Option<&'static str> {
@@ -24,6 +27,8 @@ fn notice_for(code: Option<&str>) -> Option<&'static str> {
         "created" => Some("The user was created."),
         "saved" => Some("The changes were saved."),
         "revoked" => Some("The token was revoked."),
+        "granted" => Some("The qualification was granted."),
+        "qualification-revoked" => Some("The qualification was revoked."),
         _ => None,
     }
 }
@@ -71,12 +76,15 @@ impl UserForm {
     }
 }
 
-/// The user, their account, whether the staff member may change them, and their tokens.
+/// The user, their account, whether the staff member may change them, their tokens, the
+/// qualifications they hold and all there are.
 struct Loaded {
     target: User,
     customer: Customer,
     manages: bool,
     tokens: Option<Vec<TokenInfo>>,
+    held: Vec<HeldQualification>,
+    grantable: Vec<Qualification>,
 }
 
 async fn load(state: &AppState, user: &CurrentUser, id: UserId) -> Result<Loaded, AppError> {
@@ -97,21 +105,33 @@ async fn load(state: &AppState, user: &CurrentUser, id: UserId) -> Result<Loaded
                 customer,
                 manages,
                 tokens,
+                held: resources::held_by(c, id)?,
+                grantable: resources::qualifications(c)?,
             })
         })
         .await
 }
 
-fn token_line(token: TokenInfo, tz: WorkshopTz) -> TokenLine {
-    TokenLine {
-        id: token.id.get(),
-        name: token.name,
-        hint: token.hint,
-        created: local_minute(token.created_at, tz),
-        last_used: token.last_used_at.map(|at| local_minute(at, tz)),
-        revoked: token.revoked_at.is_some(),
-        machine: token.resource_id.map(|r| r.get()),
-    }
+/// The page's forms as shown: stored values, or what was typed with its problem.
+#[derive(Default)]
+struct Shown<'a> {
+    typed: Option<UserFields<'a>>,
+    notice: Option<&'a str>,
+    error: Option<&'a FormError>,
+    grant_error: Option<&'a FormError>,
+}
+
+/// Held qualifications as listed, expiring on a date in the workshop's zone.
+fn held_lines(held: Vec<HeldQualification>, tz: WorkshopTz) -> Vec<HeldLine> {
+    held.into_iter()
+        .map(|q| HeldLine {
+            id: q.id.get(),
+            name: q.name,
+            expires_on: q
+                .expires_at
+                .map(|at| tz.local_date(at).format("%Y-%m-%d").to_string()),
+        })
+        .collect()
 }
 
 fn render(
@@ -119,25 +139,34 @@ fn render(
     user: &CurrentUser,
     csrf: &CsrfToken,
     loaded: Loaded,
-    typed: Option<UserFields<'_>>,
-    notice: Option<&str>,
-    error: Option<&FormError>,
+    shown: Shown<'_>,
 ) -> Markup {
     let tokens: Option<Vec<TokenLine>> = loaded
         .tokens
-        .map(|list| list.into_iter().map(|t| token_line(t, state.tz)).collect());
+        .map(|list| super::super::token_lines(list, state.tz));
     let roles = grantable_roles(user);
-    let fields = loaded
-        .manages
-        .then(|| typed.unwrap_or_else(|| UserFields::of(&loaded.target)));
+    let fields = loaded.manages.then(|| {
+        shown
+            .typed
+            .unwrap_or_else(|| UserFields::of(&loaded.target))
+    });
+    let held = held_lines(loaded.held, state.tz);
+    let grantable: Vec<(String, String)> = loaded
+        .grantable
+        .into_iter()
+        .map(|q| (q.id.to_string(), q.name))
+        .collect();
     let data = UserPage {
         user: &loaded.target,
         customer: &loaded.customer,
         fields,
         roles: &roles,
         tokens: tokens.as_deref(),
-        notice,
-        error,
+        held: &held,
+        grantable: &grantable,
+        notice: shown.notice,
+        error: shown.error,
+        grant_error: shown.grant_error,
     };
     view::page(&chrome(Some(user), csrf), &data)
 }
@@ -150,15 +179,11 @@ pub async fn edit(
     flash: web::Query<Flash>,
 ) -> Result<Markup, AppError> {
     let loaded = load(&state, &user, UserId::new(path.into_inner())).await?;
-    Ok(render(
-        &state,
-        &user,
-        &csrf,
-        loaded,
-        None,
-        notice_for(flash.done.as_deref()),
-        None,
-    ))
+    let shown = Shown {
+        notice: notice_for(flash.done.as_deref()),
+        ..Shown::default()
+    };
+    Ok(render(&state, &user, &csrf, loaded, shown))
 }
 
 pub async fn update(
@@ -184,15 +209,12 @@ pub async fn update(
         }
     };
     let loaded = load(&state, &user, id).await?;
-    let page = render(
-        &state,
-        &user,
-        &csrf,
-        loaded,
-        Some(form.fields()),
-        None,
-        Some(&error),
-    );
+    let shown = Shown {
+        typed: Some(form.fields()),
+        error: Some(&error),
+        ..Shown::default()
+    };
+    let page = render(&state, &user, &csrf, loaded, shown);
     Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page))
 }
 
@@ -214,4 +236,61 @@ pub async fn revoke_token(
         })
         .await?;
     Ok(see_other(&format!("/staff/users/{owner}?done=revoked")))
+}
+
+/// The grant form: the chosen qualification's id.
+#[derive(Deserialize)]
+pub struct GrantForm {
+    #[serde(default)]
+    qualification_id: String,
+}
+
+pub async fn grant_qualification(
+    state: web::Data<AppState>,
+    Staff(user): Staff,
+    csrf: CsrfToken,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<GrantForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = UserId::new(path.into_inner());
+    let error = match form.qualification_id.trim().parse::<i64>() {
+        Err(_) => FormError::general("Choose a qualification to grant."),
+        Ok(qualification) => {
+            let (by, qualification) = (user.by(), QualificationId::new(qualification));
+            match state
+                .db(move |c| resources::grant_qualification(c, &by, id, qualification))
+                .await
+            {
+                Ok(_) => return Ok(see_other(&format!("/staff/users/{id}?done=granted"))),
+                Err(AppError::Unprocessable(message)) => FormError::general(message),
+                Err(other) => return Err(other),
+            }
+        }
+    };
+    // Loaded after the refusal, so an unknown user is a 404 rather than a form problem.
+    let loaded = load(&state, &user, id).await?;
+    let shown = Shown {
+        grant_error: Some(&error),
+        ..Shown::default()
+    };
+    let page = render(&state, &user, &csrf, loaded, shown);
+    Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page))
+}
+
+/// Revokes a qualification the user holds; one they do not hold is not found.
+pub async fn revoke_qualification(
+    state: web::Data<AppState>,
+    Staff(user): Staff,
+    path: web::Path<(i64, i64)>,
+    CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
+) -> Result<HttpResponse, AppError> {
+    let (holder, qualification) = path.into_inner();
+    let (by, holder) = (user.by(), UserId::new(holder));
+    let qualification = QualificationId::new(qualification);
+    state
+        .db(move |c| resources::revoke_qualification(c, &by, holder, qualification))
+        .await?;
+    Ok(see_other(&format!(
+        "/staff/users/{holder}?done=qualification-revoked"
+    )))
 }

@@ -111,7 +111,7 @@ pub fn list(chrome: &Chrome<'_>, data: &MachinesPage<'_>) -> Markup {
         "Machines",
         html! {
             h1 { "Machines" }
-            p.actions { a href="/staff/hours" { "Opening hours and closures" } a href="/machines" { "The public machine list" } }
+            p.actions { a href="/staff/hours" { "Opening hours and closures" } a href="/staff/qualifications" { "Categories and qualifications" } a href="/machines" { "The public machine list" } }
             @if data.machines.is_empty() {
                 p.muted { "No machines yet." }
             } @else {

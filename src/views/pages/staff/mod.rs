@@ -1,5 +1,5 @@
-//! The staff screens: customer accounts, users, the audit log, the mail outbox, machines and the
-//! workshop's hours, one module per screen.
+//! The staff screens: customer accounts, users, the audit log, the mail outbox, machines, their
+//! categories and qualifications, and the workshop's hours, one module per screen.
 pub mod audit;
 pub mod customer;
 pub mod customers;
@@ -7,6 +7,7 @@ pub mod hours;
 pub mod machines;
 pub mod new_user;
 pub mod outbox;
+pub mod qualifications;
 pub mod user;
 pub mod users;
 

@@ -1,11 +1,12 @@
-//! Staff: one user — change their name, role and status, and see or revoke their API tokens.
+//! Staff: one user — change their name, role and status, see or revoke their API tokens, and grant
+//! or revoke their qualifications.
 use maud::{html, Markup};
 
 use super::{role_label, role_options, FormError};
 use crate::domain::{Customer, Role, User};
 use crate::views::components::{csrf_field, error_summary, notice, select_field, text_field};
 use crate::views::layout::{self, Chrome};
-use crate::views::pages::account::TokenLine;
+use crate::views::tokens::{self, TokenLine};
 
 /// The status select's values.
 pub const ACTIVE: &str = "active";
@@ -36,8 +37,19 @@ pub struct UserPage<'a> {
     pub roles: &'a [Role],
     /// The user's tokens, when the staff member may see them.
     pub tokens: Option<&'a [TokenLine]>,
+    pub held: &'a [HeldLine],
+    /// Every qualification as `(id, name)`, for the grant form.
+    pub grantable: &'a [(String, String)],
     pub notice: Option<&'a str>,
     pub error: Option<&'a FormError>,
+    pub grant_error: Option<&'a FormError>,
+}
+
+/// A qualification the user holds, its expiry already a local date.
+pub struct HeldLine {
+    pub id: i64,
+    pub name: String,
+    pub expires_on: Option<String>,
 }
 
 pub fn page(chrome: &Chrome<'_>, data: &UserPage<'_>) -> Markup {
@@ -61,6 +73,7 @@ pub fn page(chrome: &Chrome<'_>, data: &UserPage<'_>) -> Markup {
             @if let Some(tokens) = data.tokens {
                 (tokens_table(chrome.csrf, user, tokens))
             }
+            (qualifications_section(chrome.csrf, data))
             p { a href={ "/staff/audit?object_type=user&object_id=" (user.id) } { "History of this user" } }
         },
     )
@@ -90,37 +103,56 @@ pub fn user_form(
     }
 }
 
-fn tokens_table(csrf: &str, user: &User, tokens: &[TokenLine]) -> Markup {
+fn tokens_table(csrf: &str, user: &User, list: &[TokenLine]) -> Markup {
     html! {
         section {
             h2 { "API tokens" }
-            @if tokens.is_empty() {
-                p.muted { "No API tokens." }
+            (tokens::table(csrf, list, &|t| format!("/staff/users/{}/tokens/{}/revoke", user.id, t.id)))
+        }
+    }
+}
+
+/// What the user holds, each with a revoke button, and a form to grant one (or renew it).
+fn qualifications_section(csrf: &str, data: &UserPage<'_>) -> Markup {
+    let action = format!("/staff/users/{}/qualifications", data.user.id);
+    let options: Vec<(&str, &str)> = data
+        .grantable
+        .iter()
+        .map(|(id, name)| (id.as_str(), name.as_str()))
+        .collect();
+    html! {
+        section {
+            h2 #qualifications { "Qualifications" }
+            @if data.held.is_empty() {
+                p.muted { "No qualifications." }
             } @else {
                 table.responsive {
-                    thead { tr { th { "Name" } th { "Starts with" } th { "Created" } th { "Last used" } th { "Status" } th { span.skip { "Actions" } } } }
+                    thead { tr { th scope="col" { "Qualification" } th scope="col" { "Expires on" } th { span.skip { "Actions" } } } }
                     tbody {
-                        @for token in tokens {
+                        @for held in data.held {
                             tr {
-                                td data-label="Name" {
-                                    (token.name)
-                                    @if let Some(machine) = token.machine { " (device, machine " (machine) ")" }
-                                }
-                                td data-label="Starts with" { code { (token.hint) "…" } }
-                                td data-label="Created" { (token.created) }
-                                td data-label="Last used" { (token.last_used.as_deref().unwrap_or("never")) }
-                                td data-label="Status" { @if token.revoked { "revoked" } @else { "active" } }
+                                td data-label="Qualification" { (held.name) }
+                                td data-label="Expires on" { (held.expires_on.as_deref().unwrap_or("never")) }
                                 td {
-                                    @if !token.revoked {
-                                        form.inline method="post" action={ "/staff/users/" (user.id) "/tokens/" (token.id) "/revoke" } {
-                                            (csrf_field(csrf))
-                                            button.secondary type="submit" aria-label={ "Revoke the token " (token.name) } { "Revoke" }
-                                        }
+                                    form.inline method="post" action={ (action) "/" (held.id) "/revoke" } {
+                                        (csrf_field(csrf))
+                                        button.secondary type="submit" aria-label={ "Revoke " (held.name) } { "Revoke" }
                                     }
                                 }
                             }
                         }
                     }
+                }
+            }
+            (error_summary(data.grant_error.map(|e| e.message.as_str())))
+            @if options.is_empty() {
+                p.muted { "There are no qualifications to grant yet: " a href="/staff/qualifications" { "add one" } "." }
+            } @else {
+                form.stack method="post" action=(action) {
+                    (csrf_field(csrf))
+                    (select_field("Qualification to grant", "qualification_id", &options, ""))
+                    p.muted { "Granting one the user already holds renews it from today." }
+                    button type="submit" { "Grant" }
                 }
             }
         }
