@@ -598,3 +598,39 @@ pub fn user_by_calendar_secret(conn: &mut DbConn, secret: &str) -> Result<Option
         .optional()?;
     row.map(User::try_from).transpose()
 }
+
+/// The legal names of these customers, in one query.
+pub fn customer_names(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<(i64, String)>, DbError> {
+    Ok(customers::table
+        .filter(customers::id.eq_any(ids))
+        .select((customers::id, customers::legal_name))
+        .load(conn)?)
+}
+
+/// These users, in one query.
+pub fn users_by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<User>, DbError> {
+    users::table
+        .filter(users::id.eq_any(ids))
+        .select(UserRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(User::try_from)
+        .collect()
+}
+
+/// Every customer of one kind, by name (the business choice on forms).
+pub fn customers_of_kind(
+    conn: &mut DbConn,
+    kind: &str,
+    limit: i64,
+) -> Result<Vec<Customer>, DbError> {
+    customers::table
+        .filter(customers::kind.eq(kind))
+        .select(CustomerRow::as_select())
+        .order((customers::legal_name, customers::id))
+        .limit(limit)
+        .load(conn)?
+        .into_iter()
+        .map(Customer::try_from)
+        .collect()
+}

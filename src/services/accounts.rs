@@ -118,6 +118,42 @@ pub fn customer(conn: &mut DbConn, by: &By, id: CustomerId) -> Result<Customer, 
     Ok(rows::find_customer(conn, id)?)
 }
 
+/// The names of the customer accounts the caller may see among `ids` (one query).
+pub fn customer_names(
+    conn: &mut DbConn,
+    by: &By,
+    ids: &[CustomerId],
+) -> Result<std::collections::BTreeMap<CustomerId, String>, ServiceError> {
+    let visible: Vec<i64> = ids
+        .iter()
+        .filter(|id| by.actor().is_none_or(|a| a.may_view_customer(**id)))
+        .map(|id| id.get())
+        .collect();
+    Ok(rows::customer_names(conn, &visible)?
+        .into_iter()
+        .map(|(id, name)| (CustomerId::new(id), name))
+        .collect())
+}
+
+/// The users among `ids` the caller may see (one query).
+pub fn users_by_ids(conn: &mut DbConn, by: &By, ids: &[UserId]) -> Result<Vec<User>, ServiceError> {
+    let raw: Vec<i64> = ids.iter().map(|id| id.get()).collect();
+    Ok(rows::users_by_ids(conn, &raw)?
+        .into_iter()
+        .filter(|u| by.actor().is_none_or(|a| a.may_view_user(&u.facts())))
+        .collect())
+}
+
+/// Every business account (staff only), for choosing one on a form.
+pub fn businesses(conn: &mut DbConn, by: &By) -> Result<Vec<Customer>, ServiceError> {
+    staff_only(by, "list customer accounts")?;
+    Ok(rows::customers_of_kind(
+        conn,
+        CustomerKind::Business.as_str(),
+        5000,
+    )?)
+}
+
 pub fn customers(
     conn: &mut DbConn,
     by: &By,

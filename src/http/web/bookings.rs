@@ -123,14 +123,16 @@ fn load(c: &mut DbConn, user: &CurrentUser, show_who: bool) -> Result<Listed, Se
         .collect();
     let mut people = BTreeMap::new();
     if show_who {
-        // One lookup per distinct person: there is no query for a set of ids yet.
-        for b in upcoming.iter().chain(&past) {
-            if let std::collections::btree_map::Entry::Vacant(slot) =
-                people.entry((b.customer_id, b.user_id))
-            {
-                let customer = accounts::customer(c, &by, b.customer_id)?.legal_name;
-                let person = accounts::user(c, &by, b.user_id)?;
-                slot.insert(format!("{customer} ({}, {})", person.name, person.email));
+        let all: Vec<_> = upcoming.iter().chain(&past).collect();
+        let customer_ids: Vec<_> = all.iter().map(|b| b.customer_id).collect();
+        let user_ids: Vec<_> = all.iter().map(|b| b.user_id).collect();
+        let customers = accounts::customer_names(c, &by, &customer_ids)?;
+        let users = accounts::users_by_ids(c, &by, &user_ids)?;
+        for b in all {
+            let customer = customers.get(&b.customer_id).map_or("", String::as_str);
+            if let Some(person) = users.iter().find(|u| u.id == b.user_id) {
+                let label = format!("{customer} ({}, {})", person.name, person.email);
+                people.insert((b.customer_id, b.user_id), label);
             }
         }
     }

@@ -5,13 +5,12 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::{grantable_roles, sentence};
-use crate::domain::{Customer, CustomerId, CustomerKind, Email, Name, NewPassword};
+use crate::domain::{CustomerId, Email, Name, NewPassword};
 use crate::http::auth::{CurrentUser, Staff};
 use crate::http::csrf::{CsrfForm, CsrfToken};
 use crate::http::web::{chrome, html, no_store, see_other};
 use crate::http::{AppError, AppState};
 use crate::services::accounts::{self, NewUser};
-use crate::services::ServiceError;
 use crate::views::pages::staff::new_user::{self as view, NewUserFields, NewUserPage};
 use crate::views::pages::staff::FormError;
 
@@ -152,8 +151,8 @@ async fn render(
     error: Option<&FormError>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let wanted = values.business.trim().parse::<CustomerId>().ok();
-    let businesses = businesses(state, user, wanted).await?;
+    let by = user.by();
+    let businesses = state.db(move |c| accounts::businesses(c, &by)).await?;
     let roles = grantable_roles(user);
     let data = NewUserPage {
         values,
@@ -162,30 +161,4 @@ async fn render(
         error,
     };
     Ok(html(status, view::page(&chrome(Some(user), csrf), &data)))
-}
-
-/// The business accounts to choose from. The service's list is capped, so the business the form
-/// was opened for is looked up on its own when the list left it out.
-async fn businesses(
-    state: &AppState,
-    user: &CurrentUser,
-    wanted: Option<CustomerId>,
-) -> Result<Vec<Customer>, AppError> {
-    let by = user.by();
-    state
-        .db(move |c| -> Result<_, ServiceError> {
-            let mut list: Vec<Customer> = accounts::customers(c, &by, None)?
-                .into_iter()
-                .filter(|customer| customer.kind == CustomerKind::Business)
-                .collect();
-            if let Some(id) = wanted.filter(|id| !list.iter().any(|b| b.id == *id)) {
-                match accounts::customer(c, &by, id) {
-                    Ok(customer) if customer.kind == CustomerKind::Business => list.push(customer),
-                    Ok(_) | Err(ServiceError::NotFound) => {}
-                    Err(other) => return Err(other),
-                }
-            }
-            Ok(list)
-        })
-        .await
 }

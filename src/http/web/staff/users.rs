@@ -1,6 +1,4 @@
 //! Staff: the list of users, searched by name or email, each with the account they belong to.
-use std::collections::btree_map::{BTreeMap, Entry};
-
 use actix_web::web;
 use maud::Markup;
 
@@ -23,14 +21,8 @@ pub async fn list(
     let (users, names) = state
         .db(move |c| -> Result<_, ServiceError> {
             let users = accounts::users(c, &by, Some(&term), None)?;
-            // One lookup per distinct account: the list is capped by the service, and there is
-            // no query for a set of customer ids yet.
-            let mut names = BTreeMap::new();
-            for id in users.iter().map(|u| u.customer_id) {
-                if let Entry::Vacant(slot) = names.entry(id) {
-                    slot.insert(accounts::customer(c, &by, id)?.legal_name);
-                }
-            }
+            let ids: Vec<_> = users.iter().map(|u| u.customer_id).collect();
+            let names = accounts::customer_names(c, &by, &ids)?;
             Ok((users, names))
         })
         .await?;
