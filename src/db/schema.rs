@@ -163,6 +163,7 @@ diesel::table! {
         calendar_secret -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        tutor_user_id -> Nullable<BigInt>,
     }
 }
 
@@ -213,6 +214,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         cancelled_at -> Nullable<Timestamp>,
+        tutor_id -> Nullable<BigInt>,
     }
 }
 
@@ -301,5 +303,36 @@ diesel::table! {
         status -> Text,
         lease_owner -> Nullable<Text>,
         lease_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// What a tutor teaches: machine categories (courses come with training).
+    tutor_skills (id) {
+        id -> BigInt,
+        tutor_id -> BigInt,
+        category_id -> Nullable<BigInt>,
+        course_name -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// A tutor's weekly local availability, minutes from midnight, weekday 0 = Monday.
+    tutor_availability (id) {
+        id -> BigInt,
+        tutor_id -> BigInt,
+        weekday -> Integer,
+        opens_minute -> Integer,
+        closes_minute -> Integer,
+    }
+}
+
+diesel::table! {
+    tutor_time_off (id) {
+        id -> BigInt,
+        tutor_id -> BigInt,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        reason -> Text,
     }
 }

@@ -8,6 +8,7 @@ pub mod ids;
 pub mod money;
 pub mod resources;
 pub mod time;
+pub mod tutors;
 
 pub use access::Actor;
 pub use accounts::{

@@ -1,6 +1,6 @@
-//! Booking machine time: create, move and cancel under the machine's rules and the workshop's
-//! calendar, with the database refusing double bookings; availability; weekly series. Mail about
-//! each change is queued in the same transaction.
+//! Booking machine and tutor time: create, move and cancel under the machine's rules and the
+//! workshop's calendar, with the database refusing double bookings; availability; weekly series.
+//! Mail about each change is queued in the same transaction.
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde::Serialize;
 
@@ -11,13 +11,15 @@ use crate::db::bookings::{
     self as rows, BookingFilter, BookingRow, NewBlock, NewBookingRow, NewChargeRow,
 };
 use crate::db::resources as resource_rows;
+use crate::db::tutors as tutor_rows;
 use crate::db::{timestamp, write_tx, DbConn, DbError};
 use crate::documents::ics::{self, CalendarEvent, Method};
 use crate::domain::billing::time_price;
 use crate::domain::booking::{
     check_calendar, check_interval, Calendar, CancellationPolicy, RuleBroken,
 };
-use crate::domain::resources::Resource;
+use crate::domain::resources::{Resource, ResourceKind};
+use crate::domain::tutors::Tutor;
 use crate::domain::{
     BookingId, Customer, CustomerId, CustomerKind, Money, ResourceId, SeriesId, User, UserId,
     WorkshopTz,
@@ -83,6 +85,8 @@ pub struct NewBooking {
     pub customer_id: Option<CustomerId>,
     pub user_id: Option<UserId>,
     pub note: String,
+    /// A tutor booked with the machine for the same interval (both blocks or neither).
+    pub with_tutor: Option<ResourceId>,
 }
 
 fn to_booking(row: &BookingRow, resource: &Resource) -> Booking {
@@ -247,6 +251,14 @@ fn create_in(
     let (customer, user) = resolve_party(c, by, new)?;
     let machine = find_machine(c, new.resource_id)?;
     let overrides = check_rules(c, ctx, by, user.id, &machine, new.starts_at, new.ends_at)?;
+    let tutor = super::tutors::for_booking(
+        c,
+        ctx.tz,
+        &machine,
+        new.with_tutor,
+        new.starts_at,
+        new.ends_at,
+    )?;
     let at = timestamp(now());
     let (start, end) = (timestamp(new.starts_at), timestamp(new.ends_at));
     let rate = machine.rates.for_category(customer.price_category);
@@ -268,7 +280,7 @@ fn create_in(
     let id = rows::insert_booking(c, &row)?;
     let block = NewBlock {
         resource_id: machine.id.get(),
-        kind: "booking",
+        kind: block_kind(&machine),
         starts_at: start,
         ends_at: end,
         blocks_until: end + Duration::minutes(machine.rules.buffer_minutes),
@@ -276,12 +288,18 @@ fn create_in(
         maintenance_id: None,
     };
     rows::insert_block(c, &block, at).map_err(taken(&machine))?;
+    if let Some(tutor) = &tutor {
+        block_tutor(c, id, &machine, tutor, &block, at)?;
+    }
     let booking = to_booking(&rows::find_booking(c, id)?, &machine);
     let mut changes = Changes::new()
         .set("resource_id", &booking.resource_id)
         .set("starts_at", &booking.starts_at)
         .set("ends_at", &booking.ends_at)
         .set("customer_id", &booking.customer_id);
+    if let Some(tutor) = &tutor {
+        changes = changes.set("tutor_id", &tutor.resource.id);
+    }
     if !overrides.is_empty() {
         changes = changes.set("overrides", &overrides);
     }
@@ -294,6 +312,61 @@ fn create_in(
     schedule_reminder(c, ctx, &booking)?;
     notify(c, ctx, &booking, &machine, &user, Notice::Confirmed)?;
     Ok(booking)
+}
+
+/// A tutor booked alone occupies their own time as a tutor block; a machine, a booking block.
+fn block_kind(booked: &Resource) -> &'static str {
+    match booked.kind {
+        ResourceKind::Tutor => "tutor",
+        ResourceKind::Machine => "booking",
+    }
+}
+
+/// Records the tutor on the booking (tutor hours are billed from it later) and, when booked with
+/// a machine, blocks the tutor's time too, in the caller's transaction: both or neither.
+fn block_tutor(
+    c: &mut DbConn,
+    booking: i64,
+    machine: &Resource,
+    tutor: &Tutor,
+    machine_block: &NewBlock<'_>,
+    at: NaiveDateTime,
+) -> Result<(), ServiceError> {
+    tutor_rows::set_booking_tutor(c, booking, tutor.resource.id.get())?;
+    if tutor.resource.id == machine.id {
+        return Ok(());
+    }
+    let block = NewBlock {
+        resource_id: tutor.resource.id.get(),
+        kind: "tutor",
+        blocks_until: machine_block.ends_at
+            + Duration::minutes(tutor.resource.rules.buffer_minutes),
+        ..*machine_block
+    };
+    rows::insert_block(c, &block, at).map_err(taken(&tutor.resource))?;
+    Ok(())
+}
+
+/// Moves a booking's blocks: the machine's with its buffer and, booked with it, the tutor's.
+fn move_blocks(
+    c: &mut DbConn,
+    booking: BookingId,
+    machine: &Resource,
+    tutor: Option<&Tutor>,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+) -> Result<(), ServiceError> {
+    let Some(tutor) = tutor.filter(|t| t.resource.id != machine.id) else {
+        rows::move_booking_blocks(c, booking.get(), start, end, machine.rules.buffer_minutes)
+            .map_err(taken(machine))?;
+        return Ok(());
+    };
+    for resource in [machine, &tutor.resource] {
+        let buffer = resource.rules.buffer_minutes;
+        tutor_rows::move_block(c, booking.get(), resource.id.get(), start, end, buffer)
+            .map_err(taken(resource))?;
+    }
+    Ok(())
 }
 
 /// A booking the caller may see; anyone else's answers `NotFound`.
@@ -346,11 +419,15 @@ pub fn reschedule(
         let machine = find_machine(c, ResourceId::new(row.resource_id))?;
         let user = account_rows::find_user(c, UserId::new(row.user_id))?;
         let overrides = check_rules(c, ctx, by, user.id, &machine, starts_at, ends_at)?;
+        let with_tutor = tutor_rows::booking_tutor(c, id.get())?
+            .map(ResourceId::new)
+            .filter(|t| *t != machine.id);
+        let tutor =
+            super::tutors::for_booking(c, ctx.tz, &machine, with_tutor, starts_at, ends_at)?;
         let at = timestamp(now());
         let (start, end) = (timestamp(starts_at), timestamp(ends_at));
         rows::move_booking(c, id.get(), start, end, at)?;
-        rows::move_booking_blocks(c, id.get(), start, end, machine.rules.buffer_minutes)
-            .map_err(taken(&machine))?;
+        move_blocks(c, id, &machine, tutor.as_ref(), start, end)?;
         let booking = to_booking(&rows::find_booking(c, id.get())?, &machine);
         let mut changes = Changes::new()
             .field("starts_at", &row.starts_at.and_utc(), &booking.starts_at)

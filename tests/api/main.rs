@@ -14,6 +14,7 @@ mod health;
 mod login;
 mod mail;
 mod password_reset;
+mod tutors;
 mod web_bookings;
 mod web_qualifications;
 mod web_staff;

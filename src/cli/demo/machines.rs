@@ -341,6 +341,7 @@ fn book_a_month(
                         customer_id: None,
                         user_id: Some(user.id),
                         note: String::new(),
+                        with_tutor: None,
                     };
                     match bookings::create(conn, &ctx, &BY, &new) {
                         Ok(_) => count += 1,

@@ -1,4 +1,4 @@
-//! `/api/v1/bookings`: book, list, read, move and cancel machine time.
+//! `/api/v1/bookings`: book, list, read, move and cancel machine and tutor time.
 use std::sync::Arc;
 
 use actix_web::{web, HttpResponse};
@@ -49,6 +49,8 @@ pub struct NewBookingBody {
     weeks: Option<u32>,
     /// For a series: `all_or_nothing` (default) or `book_what_is_free`.
     series_mode: Option<String>,
+    /// A tutor (their resource id) booked with the machine for the same interval.
+    with_tutor_id: Option<i64>,
 }
 
 pub async fn create(
@@ -64,6 +66,7 @@ pub async fn create(
         customer_id: body.customer_id.map(CustomerId::new),
         user_id: body.user_id.map(UserId::new),
         note: body.note,
+        with_tutor: body.with_tutor_id.map(ResourceId::new),
     };
     let by = user.by();
     match body.weeks {

@@ -7,6 +7,7 @@ mod bookings;
 mod password_reset;
 mod resources;
 mod tokens;
+mod tutors;
 
 use actix_web::web::{self, ServiceConfig};
 use actix_web::HttpResponse;
@@ -77,7 +78,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .route("/bookings", web::post().to(bookings::create))
         .route("/bookings/{id}", web::get().to(bookings::get))
         .route("/bookings/{id}", web::patch().to(bookings::reschedule))
-        .route("/bookings/{id}", web::delete().to(bookings::cancel));
+        .route("/bookings/{id}", web::delete().to(bookings::cancel))
+        .route("/tutors", web::post().to(tutors::create))
+        .route("/tutors/{id}", web::get().to(tutors::get))
+        .route("/tutors/{id}", web::put().to(tutors::update))
+        .route("/tutors/{id}/schedule", web::get().to(tutors::schedule));
 }
 
 /// `201 Created` with a JSON body.

@@ -218,6 +218,7 @@ pub async fn create(
                     customer_id: None,
                     user_id,
                     note,
+                    with_tutor: None,
                 };
                 bookings::create(c, ctx, &by, &new)
             })
