@@ -17,7 +17,7 @@ mod url;
 pub use error::DbError;
 pub use lease::{claim_due, LeaseClaim};
 pub use migrations::{run_migrations, MigrationError};
-pub use pool::{build_pool, ConnectError, Pool, PooledConn};
+pub use pool::{build_pool, init_tls, ConnectError, Pool, PooledConn};
 pub use tx::{lock_row, next_counter_value, write_tx};
 pub use url::{Backend, DatabaseUrl, DatabaseUrlError};
 

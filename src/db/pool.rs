@@ -80,8 +80,16 @@ impl r2d2::ManageConnection for Manager {
     }
 }
 
+/// Initialises OpenSSL (used by libpq for TLS) without registering its clean-up to run at exit:
+/// that clean-up frees global state while other threads may still hold PostgreSQL connections,
+/// which crashes a process on its way out. Idempotent; call it before the first connection.
+pub fn init_tls() {
+    openssl_sys::init();
+}
+
 /// Builds the pool; for SQLite also creates the file's folder and switches the file to WAL once.
 pub fn build_pool(url: &DatabaseUrl, size: u32) -> Result<Pool, ConnectError> {
+    init_tls();
     let manager = Manager { url: url.clone() };
     if let Some(path) = manager.sqlite_path() {
         if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {

@@ -51,6 +51,7 @@ impl TestDatabase {
     }
 
     pub fn fresh_postgres(admin_url: &str) -> TestDatabase {
+        db::init_tls();
         static TEMPLATE: OnceLock<String> = OnceLock::new();
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let template = TEMPLATE.get_or_init(|| ensure_template(admin_url));
@@ -108,6 +109,7 @@ impl Drop for TestDatabase {
 /// The migrated template for the current migrations, created once under an advisory lock so
 /// that parallel test processes share it. A new migration set gets a new template name.
 fn ensure_template(admin_url: &str) -> String {
+    db::init_tls();
     let name = format!("obrador_tpl_{:016x}", migrations_fingerprint());
     let mut admin = PgConnection::establish(admin_url).expect("connect to TEST_DATABASE_URL");
     admin
