@@ -1,7 +1,7 @@
 //! Customers and users: create, read, search and change them, each change audited.
 use super::audit::{self, Changes};
 use super::credentials::{generate_password, hash_password, verify_password};
-use super::{now, password_reset, By, ServiceError};
+use super::{now, password_reset, staff_only, By, ServiceError};
 use crate::db::accounts::{self as rows, CustomerValues, NewUserRow, UserChangeset, UserFilter};
 use crate::db::{timestamp, write_tx, DbConn, DbError};
 use crate::domain::{
@@ -11,15 +11,6 @@ use crate::domain::{
 use crate::mail::MailIdentity;
 
 const LIST_LIMIT: i64 = 200;
-
-fn staff_only(by: &By, what: &str) -> Result<(), ServiceError> {
-    match by.actor() {
-        Some(actor) if !actor.is_staff() => {
-            Err(ServiceError::Forbidden(format!("Only staff can {what}.")))
-        }
-        _ => Ok(()),
-    }
-}
 
 fn values<'a>(input: &'a CustomerInput) -> CustomerValues<'a> {
     CustomerValues {

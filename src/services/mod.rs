@@ -19,6 +19,16 @@ pub use error::ServiceError;
 
 use chrono::{DateTime, Utc};
 
+/// Refuses a signed-in user who is not staff; the system itself (CLI, demo, jobs) may do anything.
+fn staff_only(by: &By, what: &str) -> Result<(), ServiceError> {
+    match by.actor() {
+        Some(actor) if !actor.is_staff() => {
+            Err(ServiceError::Forbidden(format!("Only staff can {what}.")))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The current instant; every service asks here, so there is one clock to reason about.
 pub fn now() -> DateTime<Utc> {
     Utc::now()

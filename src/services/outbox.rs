@@ -1,20 +1,11 @@
 //! Staff and the mail outbox: the list of messages with their delivery state, and resending a
 //! message the sender gave up on (audited).
 use super::audit::{self, Changes};
-use super::{By, ServiceError};
+use super::{staff_only, By, ServiceError};
 use crate::db::{write_tx, DbConn};
 use crate::domain::OutboxId;
 use crate::mail::outbox::{self as queue, ResendError};
 use crate::mail::{OutboxEntry, OutboxFilter, OutboxStatus};
-
-fn staff_only(by: &By) -> Result<(), ServiceError> {
-    match by.actor() {
-        Some(actor) if !actor.is_staff() => Err(ServiceError::Forbidden(
-            "Only staff can see the outbox.".into(),
-        )),
-        _ => Ok(()),
-    }
-}
 
 /// Newest first, as `filter` asks.
 pub fn list(
@@ -22,13 +13,13 @@ pub fn list(
     by: &By,
     filter: &OutboxFilter,
 ) -> Result<Vec<OutboxEntry>, ServiceError> {
-    staff_only(by)?;
+    staff_only(by, "see the outbox")?;
     Ok(queue::list(conn, filter)?)
 }
 
 /// Queues a failed message again, as it was (same bytes, same Message-ID).
 pub fn resend(conn: &mut DbConn, by: &By, id: OutboxId) -> Result<OutboxEntry, ServiceError> {
-    staff_only(by)?;
+    staff_only(by, "see the outbox")?;
     write_tx(conn, |c| {
         let entry = queue::resend(c, id).map_err(|err| match err {
             ResendError::NotFound(_) => ServiceError::NotFound,

@@ -5,22 +5,13 @@ use serde::Serialize;
 
 use super::audit::{self, Changes};
 use super::credentials::new_secret;
-use super::{now, By, ServiceError};
+use super::{now, staff_only, By, ServiceError};
 use crate::db::bookings::{self as block_rows, NewBlock};
 use crate::db::resources::{self as rows, ResourceValues};
 use crate::db::{timestamp, write_tx, DbConn, DbError};
 use crate::domain::booking::{Closure, WeeklyHours};
 use crate::domain::resources::Resource;
 use crate::domain::{CategoryId, QualificationId, ResourceId, UserId};
-
-fn staff_only(by: &By, what: &str) -> Result<(), ServiceError> {
-    match by.actor() {
-        Some(actor) if !actor.is_staff() => {
-            Err(ServiceError::Forbidden(format!("Only staff can {what}.")))
-        }
-        _ => Ok(()),
-    }
-}
 
 fn check_references(conn: &mut DbConn, resource: &Resource) -> Result<(), ServiceError> {
     if let Some(category) = resource.category_id {

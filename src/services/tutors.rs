@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::audit::{self, Changes};
 use super::credentials::new_secret;
-use super::{now, By, ServiceError};
+use super::{now, staff_only, By, ServiceError};
 use crate::db::accounts as account_rows;
 use crate::db::resources::{self as resource_rows, ResourceValues};
 use crate::db::tutors::{self as rows, Absence, Slot};
@@ -14,15 +14,6 @@ use crate::db::{timestamp, write_tx, DbConn, DbError};
 use crate::domain::resources::{Resource, ResourceKind};
 use crate::domain::tutors::{AvailabilitySlot, TimeOff, Tutor};
 use crate::domain::{BookingId, CustomerId, ResourceId, Role, UserId, WorkshopTz};
-
-fn staff_only(by: &By, what: &str) -> Result<(), ServiceError> {
-    match by.actor() {
-        Some(actor) if !actor.is_staff() => {
-            Err(ServiceError::Forbidden(format!("Only staff can {what}.")))
-        }
-        _ => Ok(()),
-    }
-}
 
 /// The tutor with this resource id; a machine (or nothing) answers `NotFound`.
 pub fn find(conn: &mut DbConn, id: ResourceId) -> Result<Tutor, ServiceError> {
