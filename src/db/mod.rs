@@ -10,6 +10,7 @@ pub mod password_resets;
 mod pool;
 pub mod resources;
 pub mod schema;
+pub mod training;
 pub mod tutors;
 mod tx;
 mod url;

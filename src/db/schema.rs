@@ -241,6 +241,7 @@ diesel::table! {
         booking_id -> Nullable<BigInt>,
         maintenance_id -> Nullable<BigInt>,
         created_at -> Timestamp,
+        session_id -> Nullable<BigInt>,
     }
 }
 
@@ -280,6 +281,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     customers,
     api_tokens,
     sessions,
+    courses,
+    training_sessions,
+    session_machines,
+    enrollments,
+    tutor_courses,
 );
 
 diesel::table! {
@@ -336,3 +342,75 @@ diesel::table! {
         reason -> Text,
     }
 }
+
+diesel::table! {
+    courses (id) {
+        id -> BigInt,
+        name -> Text,
+        description -> Text,
+        qualification_id -> Nullable<BigInt>,
+        free_cancel_hours -> Integer,
+        late_cancel_percent -> Integer,
+        no_show_fee_cents -> BigInt,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// One date of a course; `taken` counts confirmed seats and only moves by guarded updates.
+    training_sessions (id) {
+        id -> BigInt,
+        course_id -> BigInt,
+        tutor_id -> BigInt,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        seats -> Integer,
+        taken -> Integer,
+        seat_member_cents -> BigInt,
+        seat_business_cents -> BigInt,
+        seat_public_cents -> BigInt,
+        status -> Text,
+        sequence -> Integer,
+        note -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        cancelled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    session_machines (session_id, resource_id) {
+        session_id -> BigInt,
+        resource_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    enrollments (id) {
+        id -> BigInt,
+        session_id -> BigInt,
+        customer_id -> BigInt,
+        user_id -> BigInt,
+        status -> Text,
+        price_category -> Text,
+        seat_price_cents -> BigInt,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+        cancelled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    tutor_courses (tutor_id, course_id) {
+        tutor_id -> BigInt,
+        course_id -> BigInt,
+    }
+}
+
+diesel::joinable!(training_sessions -> courses (course_id));
+diesel::joinable!(enrollments -> training_sessions (session_id));
+diesel::joinable!(enrollments -> users (user_id));

@@ -33,6 +33,16 @@ pub fn booking_uid(booking_id: i64, host: &str) -> String {
     format!("booking-{booking_id}@{host}")
 }
 
+/// The stable UID of one person's seat at a training session.
+pub fn enrollment_uid(enrollment_id: i64, host: &str) -> String {
+    format!("enrollment-{enrollment_id}@{host}")
+}
+
+/// The stable UID of a training session as its tutor's calendar shows it.
+pub fn session_uid(session_id: i64, host: &str) -> String {
+    format!("session-{session_id}@{host}")
+}
+
 /// A whole calendar: a subscription feed (`method` None) or a mail attachment.
 pub fn calendar(name: &str, method: Option<Method>, events: &[CalendarEvent]) -> String {
     let mut calendar = Calendar::new();

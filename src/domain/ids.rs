@@ -77,6 +77,8 @@ define_ids! {
     InvoiceId => "invoice";
     /// An API token (for example a machine controller's).
     TokenId => "token";
+    /// A course of manufacturing training (e.g. "Laser cutter safety").
+    CourseId => "course";
     /// A training session (one date of a course), not a login session.
     SessionId => "training session";
     /// One person's seat (or waiting-list place) in a training session.

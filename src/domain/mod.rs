@@ -8,6 +8,7 @@ pub mod ids;
 pub mod money;
 pub mod resources;
 pub mod time;
+pub mod training;
 pub mod tutors;
 
 pub use access::Actor;
@@ -16,9 +17,9 @@ pub use accounts::{
     RawCustomer, Role, User,
 };
 pub use ids::{
-    AuditId, BlockId, BookingId, CategoryId, ChargeId, ClosureId, CustomerId, EnrollmentId,
-    IdParseError, InvoiceId, OutboxId, QualificationId, ResourceId, SeriesId, SessionId, TokenId,
-    UsageId, UserId,
+    AuditId, BlockId, BookingId, CategoryId, ChargeId, ClosureId, CourseId, CustomerId,
+    EnrollmentId, IdParseError, InvoiceId, OutboxId, QualificationId, ResourceId, SeriesId,
+    SessionId, TokenId, UsageId, UserId,
 };
 pub use money::{Money, MoneyError};
 pub use time::{

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::accounts::InvalidField;
 use super::booking::{check_calendar, Calendar, RuleBroken, WeeklyHours};
-use super::ids::{CategoryId, ResourceId, UserId};
+use super::ids::{CategoryId, CourseId, ResourceId, UserId};
 use super::resources::{RawResource, Resource, ResourceKind};
 use super::time::{parse_rfc3339_with_offset, WorkshopTz};
 
@@ -24,6 +24,9 @@ pub struct RawTutor {
     /// Machine category ids the tutor teaches.
     #[serde(default)]
     pub skills: Vec<i64>,
+    /// Course ids the tutor teaches.
+    #[serde(default)]
+    pub courses: Vec<i64>,
     #[serde(default)]
     pub availability: Vec<AvailabilitySlot>,
     #[serde(default)]
@@ -61,6 +64,7 @@ pub struct Tutor {
     pub resource: Resource,
     pub user_id: UserId,
     pub skills: Vec<CategoryId>,
+    pub courses: Vec<CourseId>,
     pub availability: Vec<AvailabilitySlot>,
     pub time_off: Vec<TimeOff>,
 }
@@ -124,10 +128,14 @@ impl Tutor {
         let mut skills: Vec<CategoryId> = raw.skills.iter().map(|c| CategoryId::new(*c)).collect();
         skills.sort_by_key(|c| c.get());
         skills.dedup();
+        let mut courses: Vec<CourseId> = raw.courses.iter().map(|c| CourseId::new(*c)).collect();
+        courses.sort();
+        courses.dedup();
         Ok(Tutor {
             resource,
             user_id: UserId::new(raw.user_id),
             skills,
+            courses,
             availability: raw.availability.clone(),
             time_off,
         })
@@ -242,6 +250,7 @@ mod tests {
             rate_public: "40".into(),
             billing_increment_minutes: None,
             skills: vec![3],
+            courses: vec![],
             availability: vec![AvailabilitySlot {
                 weekday: 0,
                 opens_minute: 9 * 60,

@@ -10,6 +10,8 @@ use crate::db::{Backend, DbConn, DbError, Pool};
 use crate::domain::WorkshopTz;
 use crate::jobs::JobWaker;
 use crate::mail::MailIdentity;
+use crate::services::bookings::Context;
+use crate::services::ServiceError;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -65,6 +67,21 @@ impl AppState {
         if let Some(waker) = &self.mail_waker {
             waker.wake();
         }
+    }
+
+    /// Runs a use case that needs the booking context (time zone, cancellation policy, mail
+    /// identity) configuration gives, and wakes the mail sender for the mail it queued.
+    pub async fn with_context<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn, &Context<'_>) -> Result<T, ServiceError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (settings, identity) = (self.settings.clone(), self.mail_identity.clone());
+        self.db_sending_mail(move |c| {
+            let ctx = Context::from_settings(&settings, Some(&identity));
+            work(c, &ctx)
+        })
+        .await
     }
 
     /// Runs database work on the blocking thread pool, never on an async worker.

@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod password_reset;
 pub mod resources;
 pub mod tokens;
+pub mod training;
 pub mod tutors;
 
 pub use audit::By;

@@ -9,6 +9,7 @@ use super::credentials::new_secret;
 use super::{now, staff_only, By, ServiceError};
 use crate::db::accounts as account_rows;
 use crate::db::resources::{self as resource_rows, ResourceValues};
+use crate::db::training as training_rows;
 use crate::db::tutors::{self as rows, Absence, Slot};
 use crate::db::{timestamp, write_tx, DbConn, DbError};
 use crate::domain::resources::{Resource, ResourceKind};
@@ -49,6 +50,10 @@ pub fn find(conn: &mut DbConn, id: ResourceId) -> Result<Tutor, ServiceError> {
             .into_iter()
             .map(crate::domain::CategoryId::new)
             .collect(),
+        courses: training_rows::tutor_courses(conn, id.get())?
+            .into_iter()
+            .map(crate::domain::CourseId::new)
+            .collect(),
         availability,
         time_off,
     })
@@ -76,6 +81,13 @@ fn check_references(conn: &mut DbConn, tutor: &Tutor) -> Result<(), ServiceError
             "There is no machine category {unknown}."
         )));
     }
+    for course in &tutor.courses {
+        if training_rows::find_course(conn, course.get()).is_err() {
+            return Err(ServiceError::Invalid(format!(
+                "There is no course {course}."
+            )));
+        }
+    }
     Ok(())
 }
 
@@ -83,6 +95,8 @@ fn save_details(conn: &mut DbConn, id: ResourceId, tutor: &Tutor) -> Result<(), 
     rows::set_tutor_user(conn, id.get(), tutor.user_id.get())?;
     let skills: Vec<i64> = tutor.skills.iter().map(|c| c.get()).collect();
     rows::replace_skills(conn, id.get(), &skills)?;
+    let courses: Vec<i64> = tutor.courses.iter().map(|c| c.get()).collect();
+    training_rows::replace_tutor_courses(conn, id.get(), &courses)?;
     let slots: Vec<Slot> = tutor
         .availability
         .iter()
@@ -124,6 +138,7 @@ pub fn create(conn: &mut DbConn, by: &By, tutor: &Tutor) -> Result<Tutor, Servic
             .set("user_id", &created.user_id)
             .set("rates", &created.resource.rates)
             .set("skills", &created.skills)
+            .set("courses", &created.courses)
             .set("availability", &created.availability)
             .set("time_off", &created.time_off);
         audit::record(c, by, "tutor.create", "resource", Some(id.get()), changes)?;
@@ -152,6 +167,7 @@ pub fn update(conn: &mut DbConn, by: &By, tutor: &Tutor) -> Result<Tutor, Servic
                 &new.resource.billing_increment,
             )
             .field("skills", &old.skills, &new.skills)
+            .field("courses", &old.courses, &new.courses)
             .field("availability", &old.availability, &new.availability)
             .field("time_off", &old.time_off, &new.time_off);
         if !changes.is_empty() {

@@ -1,35 +1,14 @@
 //! `/api/v1/bookings`: book, list, read, move and cancel machine and tutor time.
-use std::sync::Arc;
 
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::{created, Items};
-use crate::config::Settings;
-use crate::db::DbConn;
 use crate::domain::{parse_rfc3339_with_offset, BookingId, CustomerId, ResourceId, UserId};
 use crate::http::auth::CurrentUser;
 use crate::http::{AppError, AppState};
-use crate::mail::MailIdentity;
-use crate::services::bookings::{self, Booking, Context, ListQuery, NewBooking, SeriesMode};
-use crate::services::ServiceError;
-
-/// Runs a booking use case with the context configuration gives.
-async fn with_context<T, F>(state: &AppState, work: F) -> Result<T, AppError>
-where
-    F: FnOnce(&mut DbConn, &Context<'_>) -> Result<T, ServiceError> + Send + 'static,
-    T: Send + 'static,
-{
-    let settings: Arc<Settings> = state.settings.clone();
-    state
-        .db(move |c| {
-            let identity = MailIdentity::from_settings(&settings).ok();
-            let ctx = Context::from_settings(&settings, identity.as_ref());
-            work(c, &ctx)
-        })
-        .await
-}
+use crate::services::bookings::{self, Booking, ListQuery, NewBooking, SeriesMode};
 
 fn instant(what: &str, text: &str) -> Result<DateTime<Utc>, AppError> {
     parse_rfc3339_with_offset(text).map_err(|e| AppError::Unprocessable(format!("{what}: {e}")))
@@ -71,8 +50,9 @@ pub async fn create(
     let by = user.by();
     match body.weeks {
         None => {
-            let booking =
-                with_context(&state, move |c, ctx| bookings::create(c, ctx, &by, &new)).await?;
+            let booking = state
+                .with_context(move |c, ctx| bookings::create(c, ctx, &by, &new))
+                .await?;
             Ok(created(&booking))
         }
         Some(weeks) => {
@@ -85,10 +65,9 @@ pub async fn create(
                     )))
                 }
             };
-            let outcome = with_context(&state, move |c, ctx| {
-                bookings::create_series(c, ctx, &by, &new, weeks, mode)
-            })
-            .await?;
+            let outcome = state
+                .with_context(move |c, ctx| bookings::create_series(c, ctx, &by, &new, weeks, mode))
+                .await?;
             Ok(created(&outcome))
         }
     }
@@ -150,10 +129,9 @@ pub async fn reschedule(
     );
     let (by, id) = (user.by(), BookingId::new(path.into_inner()));
     Ok(web::Json(
-        with_context(&state, move |c, ctx| {
-            bookings::reschedule(c, ctx, &by, id, start, end)
-        })
-        .await?,
+        state
+            .with_context(move |c, ctx| bookings::reschedule(c, ctx, &by, id, start, end))
+            .await?,
     ))
 }
 
@@ -163,6 +141,8 @@ pub async fn cancel(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let (by, id) = (user.by(), BookingId::new(path.into_inner()));
-    let cancelled = with_context(&state, move |c, ctx| bookings::cancel(c, ctx, &by, id)).await?;
+    let cancelled = state
+        .with_context(move |c, ctx| bookings::cancel(c, ctx, &by, id))
+        .await?;
     Ok(HttpResponse::Ok().json(cancelled))
 }

@@ -7,6 +7,7 @@ mod bookings;
 mod password_reset;
 mod resources;
 mod tokens;
+mod training;
 mod tutors;
 
 use actix_web::web::{self, ServiceConfig};
@@ -82,7 +83,42 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .route("/tutors", web::post().to(tutors::create))
         .route("/tutors/{id}", web::get().to(tutors::get))
         .route("/tutors/{id}", web::put().to(tutors::update))
-        .route("/tutors/{id}/schedule", web::get().to(tutors::schedule));
+        .route("/tutors/{id}/schedule", web::get().to(tutors::schedule))
+        .route("/courses", web::get().to(training::list_courses))
+        .route("/courses", web::post().to(training::create_course))
+        .route("/courses/{id}", web::put().to(training::update_course))
+        .route("/training-sessions", web::get().to(training::list_sessions))
+        .route(
+            "/training-sessions",
+            web::post().to(training::create_session),
+        )
+        .route(
+            "/training-sessions/{id}",
+            web::get().to(training::get_session),
+        )
+        .route(
+            "/training-sessions/{id}",
+            web::patch().to(training::update_session),
+        )
+        .route(
+            "/training-sessions/{id}/cancel",
+            web::post().to(training::cancel_session),
+        )
+        .route(
+            "/training-sessions/{id}/enrollments",
+            web::get().to(training::participants),
+        )
+        .route(
+            "/training-sessions/{id}/enrollments",
+            web::post().to(training::sign_up),
+        )
+        .route("/enrollments", web::get().to(training::my_enrollments))
+        .route("/enrollments/{id}", web::get().to(training::get_enrollment))
+        .route("/enrollments/{id}", web::delete().to(training::leave))
+        .route(
+            "/enrollments/{id}/attendance",
+            web::post().to(training::mark_attendance),
+        );
 }
 
 /// `201 Created` with a JSON body.

@@ -7,7 +7,6 @@ use actix_web::{web, HttpResponse};
 use chrono::{DateTime, NaiveTime, Timelike, Utc};
 use serde::Deserialize;
 
-use super::bookings::with_context;
 use super::staff::sentence;
 use super::wall_clock::{end_instant, hh_mm, instant, minute_label, parse_date, parse_time};
 use super::{chrome, html, see_other};
@@ -198,31 +197,32 @@ pub async fn create(
         Err(error) => (StatusCode::UNPROCESSABLE_ENTITY, error),
         Ok((resource_id, starts_at, ends_at, email)) => {
             let (by, note) = (user.by(), form.note.clone());
-            let outcome = with_context(&state, move |c, ctx| {
-                let user_id = match &email {
-                    None => None,
-                    Some(email) => Some(
-                        accounts::user_by_email(c, email)?
-                            .ok_or_else(|| {
-                                ServiceError::Invalid(format!(
-                                    "There is no user with the email {email}."
-                                ))
-                            })?
-                            .id,
-                    ),
-                };
-                let new = NewBooking {
-                    resource_id,
-                    starts_at,
-                    ends_at,
-                    customer_id: None,
-                    user_id,
-                    note,
-                    with_tutor: None,
-                };
-                bookings::create(c, ctx, &by, &new)
-            })
-            .await;
+            let outcome = state
+                .with_context(move |c, ctx| {
+                    let user_id = match &email {
+                        None => None,
+                        Some(email) => Some(
+                            accounts::user_by_email(c, email)?
+                                .ok_or_else(|| {
+                                    ServiceError::Invalid(format!(
+                                        "There is no user with the email {email}."
+                                    ))
+                                })?
+                                .id,
+                        ),
+                    };
+                    let new = NewBooking {
+                        resource_id,
+                        starts_at,
+                        ends_at,
+                        customer_id: None,
+                        user_id,
+                        note,
+                        with_tutor: None,
+                    };
+                    bookings::create(c, ctx, &by, &new)
+                })
+                .await;
             match outcome {
                 Ok(_) => return Ok(see_other("/bookings?done=booked")),
                 Err(error) => refusal(error)?,
@@ -327,10 +327,9 @@ pub async fn move_booking(
         Err(error) => (StatusCode::UNPROCESSABLE_ENTITY, error),
         Ok((start, end)) => {
             let by = user.by();
-            let outcome = with_context(&state, move |c, ctx| {
-                bookings::reschedule(c, ctx, &by, id, start, end)
-            })
-            .await;
+            let outcome = state
+                .with_context(move |c, ctx| bookings::reschedule(c, ctx, &by, id, start, end))
+                .await;
             match outcome {
                 Ok(_) => return Ok(see_other("/bookings?done=moved")),
                 Err(error) => refusal(error)?,

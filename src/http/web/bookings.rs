@@ -14,7 +14,7 @@ use crate::domain::{BookingId, CustomerId, Money, ResourceId, Role, UserId, Work
 use crate::http::auth::CurrentUser;
 use crate::http::csrf::{CsrfForm, CsrfToken};
 use crate::http::{AppError, AppState};
-use crate::services::bookings::{self, Booking, BookingStatus, Context, ListQuery};
+use crate::services::bookings::{self, Booking, BookingStatus, ListQuery};
 use crate::services::{accounts, now, resources, ServiceError};
 use crate::views::format::local_minute;
 use crate::views::pages::bookings::{self as view, BookingLine, BookingsPage, LineActions};
@@ -39,22 +39,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// How far back "past" bookings go.
 const PAST_DAYS: i64 = 90;
-
-/// Runs a booking use case with the context configuration gives, and wakes the mail sender
-/// for the confirmation it queued.
-pub(super) async fn with_context<T, F>(state: &AppState, work: F) -> Result<T, AppError>
-where
-    F: FnOnce(&mut DbConn, &Context<'_>) -> Result<T, ServiceError> + Send + 'static,
-    T: Send + 'static,
-{
-    let (settings, identity) = (state.settings.clone(), state.mail_identity.clone());
-    state
-        .db_sending_mail(move |c| {
-            let ctx = Context::from_settings(&settings, Some(&identity));
-            work(c, &ctx)
-        })
-        .await
-}
 
 /// Money as the pages show it.
 pub(super) fn euros(amount: Money) -> String {
@@ -225,7 +209,9 @@ pub async fn cancel(
     CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
 ) -> Result<HttpResponse, AppError> {
     let (by, id) = (user.by(), BookingId::new(path.into_inner()));
-    let outcome = with_context(&state, move |c, ctx| bookings::cancel(c, ctx, &by, id)).await;
+    let outcome = state
+        .with_context(move |c, ctx| bookings::cancel(c, ctx, &by, id))
+        .await;
     match outcome {
         Ok(done) if done.cancellation_fee > Money::ZERO => {
             let message = format!(
