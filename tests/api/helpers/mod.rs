@@ -2,10 +2,12 @@
 mod database;
 mod people;
 pub mod smtp;
+mod training;
 mod workshop;
 
 pub use database::{postgres_admin_url, TestDatabase};
 pub use people::{csrf_in, Browser, TestUser, PASSWORD};
+pub use training::TrainingFixture;
 pub use workshop::{local, rfc, weekday_at};
 
 use obrador::config::Settings;

@@ -1,0 +1,1 @@
+//! Training sessions over the API.
