@@ -37,6 +37,7 @@ pub struct JobsSettings {
     pub enabled: bool,
     pub mail_sender: bool,
     pub reminders: bool,
+    pub settle: bool,
     pub poll_interval_ms: u64,
     pub mail_max_attempts: u32,
     pub mail_max_backoff_secs: u64,

@@ -332,6 +332,28 @@ pub fn charges_for_source(
         .load(conn)?)
 }
 
+/// Confirmed bookings with a tutor that ended at or before `until` and have no tutor charge yet,
+/// oldest first: the tutor hours still to be charged.
+pub fn tutor_hours_to_charge(
+    conn: &mut DbConn,
+    until: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<BookingRow>, DbError> {
+    let charged = charges::table
+        .filter(charges::source_type.eq("booking"))
+        .filter(charges::kind.eq("tutor"))
+        .select(charges::source_id);
+    Ok(bookings::table
+        .filter(bookings::status.eq("confirmed"))
+        .filter(bookings::tutor_id.is_not_null())
+        .filter(bookings::ends_at.le(until))
+        .filter(bookings::id.ne_all(charged))
+        .select(BookingRow::as_select())
+        .order((bookings::ends_at, bookings::id))
+        .limit(limit)
+        .load(conn)?)
+}
+
 // --- Reminders --------------------------------------------------------------------------------
 
 /// Schedules (or reschedules) the booking's reminder for `due_at`.

@@ -286,6 +286,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     session_machines,
     enrollments,
     tutor_courses,
+    charges,
 );
 
 diesel::table! {

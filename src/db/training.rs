@@ -69,6 +69,16 @@ pub fn list_courses(conn: &mut DbConn) -> Result<Vec<CourseRow>, DbError> {
         .load(conn)?)
 }
 
+/// The names of the active courses that grant a qualification.
+pub fn courses_granting(conn: &mut DbConn, qualification: i64) -> Result<Vec<String>, DbError> {
+    Ok(courses::table
+        .filter(courses::qualification_id.eq(qualification))
+        .filter(courses::active.eq(true))
+        .select(courses::name)
+        .order(courses::name)
+        .load(conn)?)
+}
+
 // --- Tutors' courses --------------------------------------------------------------------------
 
 pub fn tutor_courses(conn: &mut DbConn, tutor_id: i64) -> Result<Vec<i64>, DbError> {

@@ -3,6 +3,7 @@
 //! an item twice. Started by `Application::build`, stopped when the server stops.
 pub mod mail_sender;
 pub mod reminders;
+pub mod settle;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -97,6 +98,17 @@ impl Jobs {
                 stopped.clone(),
             );
             running.push(("reminders", tokio::spawn(task)));
+        }
+        if settings.jobs.enabled && settings.jobs.settle {
+            let job: Arc<dyn Job> = Arc::new(settle::Settle::new(settings));
+            let task = run_loop(
+                job,
+                pool.clone(),
+                every,
+                JobWaker::default(),
+                stopped.clone(),
+            );
+            running.push(("settle", tokio::spawn(task)));
         }
         Ok(Jobs {
             instance_id,

@@ -198,8 +198,15 @@ fn check_rules(
     if let Some(qualification) = machine.required_qualification {
         if !resource_rows::holds(conn, user, qualification, timestamp(now()))? {
             let name = resource_rows::qualification_name(conn, qualification)?;
+            let courses = crate::db::training::courses_granting(conn, qualification.get())?;
+            let how = if courses.is_empty() {
+                "ask the staff how to get it".to_string()
+            } else {
+                let names: Vec<String> = courses.iter().map(|c| format!("'{c}'")).collect();
+                format!("the course {} grants it", names.join(" or "))
+            };
             let message = format!(
-                "Booking {} needs the qualification '{name}'; sign up for the course that grants it.",
+                "Booking {} needs the qualification '{name}'; {how}.",
                 machine.name
             );
             if !is_staff(by) {
@@ -524,6 +531,54 @@ fn charge_late_cancellation(
     };
     rows::insert_charge_once(c, &charge)?;
     Ok(())
+}
+
+/// Charges the tutor hours of bookings with a tutor that have ended (the settle job's work):
+/// the booked time rounded up to the tutor's increment, at the tutor's rate for the price
+/// category the booking was made in. Each is written once, however often this runs, on however
+/// many instances. Returns how many were written.
+pub fn charge_tutor_hours(
+    conn: &mut DbConn,
+    ctx: &Context<'_>,
+    until: DateTime<Utc>,
+    limit: i64,
+) -> Result<usize, ServiceError> {
+    write_tx(conn, |c| {
+        let due = rows::tutor_hours_to_charge(c, timestamp(until), limit)?;
+        let mut written = 0;
+        for row in &due {
+            let Some(tutor_id) = tutor_rows::booking_tutor(c, row.id)? else {
+                continue;
+            };
+            let tutor = resource_rows::find(c, ResourceId::new(tutor_id))?;
+            let category = crate::db::parse_stored(&row.price_category)?;
+            let minutes = tutor
+                .billing_increment
+                .round_up((row.ends_at - row.starts_at).num_minutes());
+            let (start, end) = (row.starts_at.and_utc(), row.ends_at.and_utc());
+            let description = format!("Tutor: {}, {}", tutor.name, when(ctx.tz, start, end));
+            let charge = NewChargeRow {
+                customer_id: row.customer_id,
+                user_id: Some(row.user_id),
+                kind: "tutor",
+                source_type: "booking",
+                source_id: row.id,
+                revision: 0,
+                service_date: ctx.tz.local_date(start),
+                description: &description,
+                quantity: minutes,
+                unit_price_cents: tutor.rates.for_category(category).cents(),
+                price_category: &row.price_category,
+                vat_category: "standard",
+                machine_category_id: None,
+                created_at: timestamp(now()),
+            };
+            if rows::insert_charge_once(c, &charge)? {
+                written += 1;
+            }
+        }
+        Ok(written)
+    })
 }
 
 /// Which bookings to list.

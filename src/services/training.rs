@@ -18,7 +18,7 @@ use crate::db::training::{
     SessionFilter, SessionRow,
 };
 use crate::db::tutors as tutor_rows;
-use crate::db::{timestamp, write_tx, DbConn, DbError};
+use crate::db::{lock_row, timestamp, write_tx, DbConn, DbError};
 use crate::documents::ics::{self, CalendarEvent, Method};
 use crate::domain::resources::{Rates, ResourceKind};
 use crate::domain::training::{
@@ -344,6 +344,7 @@ pub fn set_seats(
 ) -> Result<Session, ServiceError> {
     staff_only(by, "change seats")?;
     write_tx(conn, |c| {
+        lock_row(c, "training_sessions", id.get())?;
         let row = rows::find_session(c, id.get())?;
         if row.status != "scheduled" {
             return Err(ServiceError::Conflict("This session is cancelled.".into()));
@@ -380,6 +381,7 @@ pub fn cancel_session(
 ) -> Result<Session, ServiceError> {
     staff_only(by, "cancel training sessions")?;
     write_tx(conn, |c| {
+        lock_row(c, "training_sessions", id.get())?;
         let row = rows::find_session(c, id.get())?;
         if row.status != "scheduled" {
             return Err(ServiceError::Conflict(
@@ -526,6 +528,11 @@ pub fn sign_up(
         ));
     }
     write_tx(conn, |c| {
+        // Sign-ups to one session queue on its row, so each answer's waiting-list position is
+        // exact at commit (the seat itself is guarded by the counter update below either way).
+        if !lock_row(c, "training_sessions", session_id.get())? {
+            return Err(ServiceError::NotFound);
+        }
         let row = rows::find_session(c, session_id.get())?;
         if row.status != "scheduled" {
             return Err(ServiceError::Conflict(
@@ -707,6 +714,10 @@ pub fn leave(
                 "A tutor marks attendance but cannot cancel someone's seat.".into(),
             ));
         }
+        // Freeing a seat and promoting the next in line queue on the session's row, so two
+        // people leaving at once never promote the same person twice.
+        lock_row(c, "training_sessions", row.session_id)?;
+        let row = rows::find_enrollment(c, row.id)?;
         let session = rows::find_session(c, row.session_id)?;
         let was = row.status.clone();
         if !matches!(was.as_str(), "confirmed" | "waitlisted") {

@@ -7,7 +7,7 @@ use obrador::services::{resources, By};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{problem, rfc, spawn_app, weekday_at, TestApp, TestUser};
+use crate::helpers::{problem, rfc, spawn_app, spawn_app_with, weekday_at, TestApp, TestUser};
 
 const TUTOR_NAME: &str = "Ana the tutor";
 
@@ -407,4 +407,102 @@ async fn the_tutor_and_staff_see_the_tutors_schedule_and_members_do_not() {
     for token in [member, other_tutor] {
         assert_eq!(app.api_get(&token, &path).await.status(), 404);
     }
+}
+
+/// Moves a booking (and its blocks) so that it ended an hour ago, as time would.
+fn into_the_past(app: &TestApp, booking: i64, minutes: i64) {
+    use diesel::prelude::*;
+    use obrador::db::schema::bookings;
+    let end = (Utc::now() - Duration::hours(1)).naive_utc();
+    let mut conn = app.db.conn();
+    diesel::update(bookings::table.find(booking))
+        .set((
+            bookings::starts_at.eq(end - Duration::minutes(minutes)),
+            bookings::ends_at.eq(end),
+        ))
+        .execute(&mut *conn)
+        .expect("moved");
+}
+
+/// Runs the settle job's batch as an instance would, `times` times side by side.
+async fn settle(app: &TestApp, times: usize) -> usize {
+    use obrador::jobs::{run_batch_blocking, settle::Settle, Job};
+    use std::sync::Arc;
+    let job: Arc<dyn Job> = Arc::new(Settle::new(&app.settings));
+    let runs: Vec<_> = (0..times)
+        .map(|_| {
+            let (job, pool) = (job.clone(), app.db.pool());
+            tokio::spawn(run_batch_blocking(job, pool, obrador::jobs::now()))
+        })
+        .collect();
+    let mut written = 0;
+    for run in runs {
+        written += run.await.expect("task").expect("batch");
+    }
+    written
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn tutor_hours_are_charged_once_after_the_booking_ends() {
+    let app = spawn_app_with(|s| s.jobs.enabled = false).await;
+    let w = workshop(&app).await;
+    let laser = laser(&app, "Laser cutter", w.category);
+    let business = app.business("Taller Mas SL");
+    let employee = app.token(&app.user(Role::Member, Some(business)));
+    // 50 minutes with the tutor: billed as 60 (15-minute increments) at the business rate, 35 €.
+    let start = weekday_at(3, 10);
+    let response = book(&app, &employee, with_tutor(laser, w.tutor, start, 60)).await;
+    assert_eq!(response.status(), 201);
+    let with: Value = response.json().await.expect("json");
+    let alone = book(
+        &app,
+        &employee,
+        slot(w.tutor, start + Duration::hours(2), 30),
+    )
+    .await;
+    assert_eq!(alone.status(), 201);
+    let alone: Value = alone.json().await.expect("json");
+    let cancelled = book(
+        &app,
+        &employee,
+        slot(w.tutor, start + Duration::hours(4), 30),
+    )
+    .await;
+    let cancelled: Value = cancelled.json().await.expect("json");
+    let cancel = app
+        .api_send(
+            Method::DELETE,
+            &employee,
+            &format!("/api/v1/bookings/{}", cancelled["id"]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(cancel.status(), 200);
+
+    assert_eq!(settle(&app, 1).await, 0, "nothing has ended yet");
+    let ids: Vec<i64> = [&with, &alone, &cancelled]
+        .iter()
+        .map(|b| b["id"].as_i64().expect("id"))
+        .collect();
+    into_the_past(&app, ids[0], 50);
+    into_the_past(&app, ids[1], 30);
+    into_the_past(&app, ids[2], 30);
+    // Three instances settling at once write each charge once.
+    assert_eq!(settle(&app, 3).await, 2);
+    assert_eq!(settle(&app, 1).await, 0);
+
+    use diesel::prelude::*;
+    use obrador::db::schema::charges;
+    let mut conn = app.db.conn();
+    let written: Vec<(i64, i64, i64)> = charges::table
+        .filter(charges::kind.eq("tutor"))
+        .order(charges::source_id)
+        .select((
+            charges::source_id,
+            charges::quantity,
+            charges::unit_price_cents,
+        ))
+        .load(&mut *conn)
+        .expect("charges");
+    assert_eq!(written, vec![(ids[0], 60, 3500), (ids[1], 30, 3500)]);
 }
