@@ -43,13 +43,17 @@ pub struct JobsSettings {
     pub mail_max_backoff_secs: u64,
 }
 
-/// The booking policy: free cancellation window, late fee, reminders.
+/// The booking policy: free cancellation window, late fee, reminders, no-shows.
 #[derive(Debug, Clone, Deserialize)]
 pub struct BookingSettings {
     pub free_cancel_hours: i64,
     /// 0 to 100.
     pub late_cancel_percent: u8,
     pub reminder_hours: i64,
+    /// A booking with no usage this long after its end is settled as a no-show…
+    pub no_show_grace_minutes: i64,
+    /// …and charged this percentage of its booked price (0 to 100).
+    pub no_show_percent: u8,
 }
 
 impl BookingSettings {

@@ -4,7 +4,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{
-    booking_reminders, booking_series, bookings, charges, maintenance_windows, resource_blocks,
+    booking_reminders, booking_series, booking_settlements, bookings, charges, maintenance_windows,
+    resource_blocks,
 };
 use super::{DbConn, DbError};
 
@@ -354,57 +355,75 @@ pub fn tutor_hours_to_charge(
         .load(conn)?)
 }
 
-// --- Reminders --------------------------------------------------------------------------------
+// --- Per-booking queues (reminders, settlements) --------------------------------------------
 
-/// Schedules (or reschedules) the booking's reminder for `due_at`.
-pub fn schedule_reminder(
-    conn: &mut DbConn,
-    booking_id: i64,
-    due_at: NaiveDateTime,
-) -> Result<(), DbError> {
-    crate::insert_ignore!(
-        &mut *conn,
-        booking_reminders::table,
-        (
-            booking_reminders::booking_id.eq(booking_id),
-            booking_reminders::due_at.eq(due_at),
-            booking_reminders::status.eq("pending"),
-        )
-    )?;
-    diesel::update(booking_reminders::table.filter(booking_reminders::booking_id.eq(booking_id)))
-        .set((
-            booking_reminders::due_at.eq(due_at),
-            booking_reminders::status.eq("pending"),
-        ))
-        .execute(conn)?;
-    Ok(())
+/// The four functions of a per-booking job queue table (`booking_id` unique, `due_at`, `status`,
+/// lease columns): schedule (or reschedule), skip, read a claimed row, finish.
+macro_rules! booking_queue {
+    ($table:ident, $schedule:ident, $skip:ident, $claimed:ident, $finish:ident) => {
+        /// Schedules (or reschedules) the booking's item for `due_at`.
+        pub fn $schedule(
+            conn: &mut DbConn,
+            booking_id: i64,
+            due_at: NaiveDateTime,
+        ) -> Result<(), DbError> {
+            crate::insert_ignore!(
+                &mut *conn,
+                $table::table,
+                (
+                    $table::booking_id.eq(booking_id),
+                    $table::due_at.eq(due_at),
+                    $table::status.eq("pending"),
+                )
+            )?;
+            diesel::update($table::table.filter($table::booking_id.eq(booking_id)))
+                .set(($table::due_at.eq(due_at), $table::status.eq("pending")))
+                .execute(conn)?;
+            Ok(())
+        }
+
+        pub fn $skip(conn: &mut DbConn, booking_id: i64) -> Result<(), DbError> {
+            diesel::update($table::table.filter($table::booking_id.eq(booking_id)))
+                .set($table::status.eq("skipped"))
+                .execute(conn)?;
+            Ok(())
+        }
+
+        /// A claimed item: its booking id, if still pending and leased by `owner`.
+        pub fn $claimed(conn: &mut DbConn, id: i64, owner: &str) -> Result<Option<i64>, DbError> {
+            Ok($table::table
+                .find(id)
+                .filter($table::status.eq("pending"))
+                .filter($table::lease_owner.eq(owner))
+                .select($table::booking_id)
+                .first(conn)
+                .optional()?)
+        }
+
+        pub fn $finish(conn: &mut DbConn, id: i64, status: &str) -> Result<(), DbError> {
+            diesel::update($table::table.find(id))
+                .set((
+                    $table::status.eq(status),
+                    $table::lease_owner.eq(None::<String>),
+                    $table::lease_until.eq(None::<NaiveDateTime>),
+                ))
+                .execute(conn)?;
+            Ok(())
+        }
+    };
 }
 
-pub fn skip_reminder(conn: &mut DbConn, booking_id: i64) -> Result<(), DbError> {
-    diesel::update(booking_reminders::table.filter(booking_reminders::booking_id.eq(booking_id)))
-        .set(booking_reminders::status.eq("skipped"))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// A claimed reminder: (booking id, still pending and leased by `owner`).
-pub fn claimed_reminder(conn: &mut DbConn, id: i64, owner: &str) -> Result<Option<i64>, DbError> {
-    Ok(booking_reminders::table
-        .find(id)
-        .filter(booking_reminders::status.eq("pending"))
-        .filter(booking_reminders::lease_owner.eq(owner))
-        .select(booking_reminders::booking_id)
-        .first(conn)
-        .optional()?)
-}
-
-pub fn finish_reminder(conn: &mut DbConn, id: i64, status: &str) -> Result<(), DbError> {
-    diesel::update(booking_reminders::table.find(id))
-        .set((
-            booking_reminders::status.eq(status),
-            booking_reminders::lease_owner.eq(None::<String>),
-            booking_reminders::lease_until.eq(None::<NaiveDateTime>),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
+booking_queue!(
+    booking_reminders,
+    schedule_reminder,
+    skip_reminder,
+    claimed_reminder,
+    finish_reminder
+);
+booking_queue!(
+    booking_settlements,
+    schedule_settlement,
+    skip_settlement,
+    claimed_settlement,
+    finish_settlement
+);

@@ -14,6 +14,7 @@ pub mod training;
 pub mod tutors;
 mod tx;
 mod url;
+pub mod usage;
 
 pub use error::DbError;
 pub use lease::{claim_due, LeaseClaim};

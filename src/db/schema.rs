@@ -287,6 +287,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     enrollments,
     tutor_courses,
     charges,
+    usage_records,
+    usage_events,
+    booking_settlements,
 );
 
 diesel::table! {
@@ -415,3 +418,51 @@ diesel::table! {
 diesel::joinable!(training_sessions -> courses (course_id));
 diesel::joinable!(enrollments -> training_sessions (session_id));
 diesel::joinable!(enrollments -> users (user_id));
+
+diesel::table! {
+    /// Who used which resource from when to when; open until it has an end.
+    usage_records (id) {
+        id -> BigInt,
+        resource_id -> BigInt,
+        customer_id -> Nullable<BigInt>,
+        user_id -> Nullable<BigInt>,
+        booking_id -> Nullable<BigInt>,
+        source -> Text,
+        started_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+        status -> Text,
+        revision -> Integer,
+        note -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Device events as received, unique by the device's event id.
+    usage_events (id) {
+        id -> BigInt,
+        event_id -> Text,
+        resource_id -> BigInt,
+        kind -> Text,
+        at -> Timestamp,
+        customer_id -> Nullable<BigInt>,
+        token_id -> Nullable<BigInt>,
+        received_at -> Timestamp,
+        usage_id -> Nullable<BigInt>,
+        dismissed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Each confirmed booking settled once after it ends: used, or a no-show.
+    booking_settlements (id) {
+        id -> BigInt,
+        booking_id -> BigInt,
+        due_at -> Timestamp,
+        status -> Text,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+    }
+}

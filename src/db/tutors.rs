@@ -16,6 +16,17 @@ pub fn tutor_user(conn: &mut DbConn, tutor_id: i64) -> Result<Option<i64>, DbErr
         .first(conn)?)
 }
 
+/// The tutor resource a user is the tutor of, if any (the lowest id should several exist).
+pub fn of_user(conn: &mut DbConn, user_id: i64) -> Result<Option<i64>, DbError> {
+    Ok(resources::table
+        .filter(resources::kind.eq("tutor"))
+        .filter(resources::tutor_user_id.eq(user_id))
+        .select(resources::id)
+        .order(resources::id)
+        .first(conn)
+        .optional()?)
+}
+
 pub fn set_tutor_user(conn: &mut DbConn, tutor_id: i64, user_id: i64) -> Result<(), DbError> {
     diesel::update(resources::table.find(tutor_id))
         .set(resources::tutor_user_id.eq(Some(user_id)))

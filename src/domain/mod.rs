@@ -10,6 +10,7 @@ pub mod resources;
 pub mod time;
 pub mod training;
 pub mod tutors;
+pub mod usage;
 
 pub use access::Actor;
 pub use accounts::{

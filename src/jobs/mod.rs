@@ -100,7 +100,7 @@ impl Jobs {
             running.push(("reminders", tokio::spawn(task)));
         }
         if settings.jobs.enabled && settings.jobs.settle {
-            let job: Arc<dyn Job> = Arc::new(settle::Settle::new(settings));
+            let job: Arc<dyn Job> = Arc::new(settle::Settle::new(settings, &instance_id));
             let task = run_loop(
                 job,
                 pool.clone(),

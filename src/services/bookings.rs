@@ -35,6 +35,29 @@ pub struct Context<'a> {
     pub public_url: &'a str,
     /// How long before a booking its reminder goes out; 0 sends none.
     pub reminder_hours: i64,
+    /// How long after its end an unused booking is settled as a no-show.
+    pub no_show_grace_minutes: i64,
+    /// The share of the booked price a no-show costs.
+    pub no_show_percent: rust_decimal::Decimal,
+}
+
+impl Context<'static> {
+    /// A context that sends no mail and schedules no reminders, with the default policies: for
+    /// loading demo data and other work done by the system itself.
+    pub fn quiet(tz: WorkshopTz) -> Context<'static> {
+        Context {
+            tz,
+            policy: CancellationPolicy {
+                free_until_hours: 24,
+                late_fee_percent: rust_decimal::Decimal::from(50),
+            },
+            mail: None,
+            public_url: "",
+            reminder_hours: 0,
+            no_show_grace_minutes: 30,
+            no_show_percent: rust_decimal::Decimal::from(100),
+        }
+    }
 }
 
 impl<'a> Context<'a> {
@@ -49,6 +72,8 @@ impl<'a> Context<'a> {
             mail,
             public_url: &settings.public_url,
             reminder_hours: settings.booking.reminder_hours,
+            no_show_grace_minutes: settings.booking.no_show_grace_minutes,
+            no_show_percent: rust_decimal::Decimal::from(settings.booking.no_show_percent.min(100)),
         }
     }
 }
@@ -317,6 +342,7 @@ fn create_in(
     };
     audit::record(c, by, action, "booking", Some(id), changes)?;
     schedule_reminder(c, ctx, &booking)?;
+    schedule_settlement(c, ctx, &booking)?;
     notify(c, ctx, &booking, &machine, &user, Notice::Confirmed)?;
     Ok(booking)
 }
@@ -444,6 +470,7 @@ pub fn reschedule(
         }
         audit::record(c, by, "booking.move", "booking", Some(id.get()), changes)?;
         schedule_reminder(c, ctx, &booking)?;
+        schedule_settlement(c, ctx, &booking)?;
         notify(c, ctx, &booking, &machine, &user, Notice::Moved)?;
         Ok(booking)
     })
@@ -483,6 +510,7 @@ pub fn cancel(
         rows::cancel_booking(c, id.get(), timestamp(at))?;
         rows::release_booking_blocks(c, id.get())?;
         rows::skip_reminder(c, id.get())?;
+        rows::skip_settlement(c, id.get())?;
         let booking = to_booking(&rows::find_booking(c, id.get())?, &machine);
         let fee = ctx.policy.fee(booking.starts_at, at, booking.price);
         if fee > Money::ZERO {
@@ -660,6 +688,17 @@ fn schedule_reminder(
         return Ok(());
     }
     rows::schedule_reminder(c, booking.id.get(), timestamp(due))?;
+    Ok(())
+}
+
+/// Queues the booking's settlement (used, or a no-show) for its end plus the grace period.
+fn schedule_settlement(
+    c: &mut DbConn,
+    ctx: &Context<'_>,
+    booking: &Booking,
+) -> Result<(), ServiceError> {
+    let due = booking.ends_at + Duration::minutes(ctx.no_show_grace_minutes.max(0));
+    rows::schedule_settlement(c, booking.id.get(), timestamp(due))?;
     Ok(())
 }
 

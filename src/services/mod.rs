@@ -13,6 +13,7 @@ pub mod resources;
 pub mod tokens;
 pub mod training;
 pub mod tutors;
+pub mod usage;
 
 pub use audit::By;
 pub use credentials::generate_password;

@@ -20,6 +20,7 @@ use crate::db::training::{
 use crate::db::tutors as tutor_rows;
 use crate::db::{lock_row, timestamp, write_tx, DbConn, DbError};
 use crate::documents::ics::{self, CalendarEvent, Method};
+use crate::domain::booking::{check_calendar, Calendar};
 use crate::domain::resources::{Rates, ResourceKind};
 use crate::domain::training::{
     Attendance, Course, Enrollment, EnrollmentStatus, NewSession, Session, SessionStatus,
@@ -264,12 +265,22 @@ pub fn create_session(
         tutor
             .check_available(ctx.tz, new.starts_at, new.ends_at)
             .map_err(|rule| ServiceError::Invalid(capitalise(&rule.to_string())))?;
+        check_workshop_open(c, ctx, new)?;
         let mut machines = Vec::new();
         for id in &new.machine_ids {
-            let machine = resource_rows::find(c, *id)
-                .ok()
-                .filter(|m| m.kind == ResourceKind::Machine)
-                .ok_or_else(|| ServiceError::Invalid(format!("There is no machine {id}.")))?;
+            let machine = match resource_rows::find(c, *id) {
+                Ok(m) if m.kind == ResourceKind::Machine => m,
+                Ok(_) | Err(DbError::NotFound) => {
+                    return Err(ServiceError::Invalid(format!("There is no machine {id}.")))
+                }
+                Err(other) => return Err(other.into()),
+            };
+            if machine.out_of_service {
+                return Err(ServiceError::Invalid(format!(
+                    "{} is out of service.",
+                    machine.name
+                )));
+            }
             machines.push(machine);
         }
         let at = timestamp(now());
@@ -325,6 +336,28 @@ pub fn create_session(
         )?;
         Ok(session)
     })
+}
+
+/// A session runs while the workshop is open: inside opening hours, not on a closure.
+fn check_workshop_open(
+    c: &mut DbConn,
+    ctx: &Context<'_>,
+    new: &NewSession,
+) -> Result<(), ServiceError> {
+    let hours = resource_rows::weekly_hours(c)?;
+    let closures = resource_rows::closures_between(
+        c,
+        ctx.tz.local_date(new.starts_at),
+        ctx.tz.local_date(new.ends_at),
+    )?;
+    let calendar = Calendar {
+        tz: ctx.tz,
+        hours: &hours,
+        closures: &closures,
+        now: now(),
+    };
+    check_calendar(&calendar, new.starts_at, new.ends_at)
+        .map_err(|rule| ServiceError::Invalid(capitalise(&rule.to_string())))
 }
 
 fn capitalise(text: &str) -> String {
@@ -547,8 +580,10 @@ pub fn sign_up(
         let course = to_course(rows::find_course(c, row.course_id)?);
         let mut signed = Vec::with_capacity(people.len());
         for person in people {
-            let user = account_rows::find_user(c, *person)
-                .map_err(|_| ServiceError::Invalid(format!("There is no user {person}.")))?;
+            let user = account_rows::find_user(c, *person).map_err(|e| match e {
+                DbError::NotFound => ServiceError::Invalid(format!("There is no user {person}.")),
+                other => other.into(),
+            })?;
             check_may_sign_up(by, &user)?;
             let customer = account_rows::find_customer(c, user.customer_id)?;
             let price = seat_price(&row, customer.price_category);

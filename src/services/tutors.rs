@@ -59,6 +59,14 @@ pub fn find(conn: &mut DbConn, id: ResourceId) -> Result<Tutor, ServiceError> {
     })
 }
 
+/// The tutor whose user is `user_id` (`None`: the user is nobody's tutor).
+pub fn of_user(conn: &mut DbConn, user_id: UserId) -> Result<Option<Tutor>, ServiceError> {
+    match rows::of_user(conn, user_id.get())? {
+        Some(id) => find(conn, ResourceId::new(id)).map(Some),
+        None => Ok(None),
+    }
+}
+
 /// The tutor's user must exist and have the tutor role; the skills must be known categories.
 fn check_references(conn: &mut DbConn, tutor: &Tutor) -> Result<(), ServiceError> {
     let user = account_rows::find_user(conn, tutor.user_id).map_err(|e| match e {

@@ -48,11 +48,17 @@ fn menu(chrome: &Chrome<'_>) -> Markup {
     html! {
         nav aria-label="Main" {
             a href="/machines" { "Machines" }
+            a href="/training" { "Training" }
             @match chrome.user {
                 Some(user) => {
                     a href="/bookings" { "My bookings" }
+                    a href="/trainings" { "My trainings" }
+                    @if user.role == Role::Tutor {
+                        a href="/tutor/schedule" { "My schedule" }
+                    }
                     @if user.role.is_staff() {
                         a href="/staff/machines" { "Machines & hours" }
+                        a href="/staff/training" { "Courses & sessions" }
                         a href="/staff/customers" { "Customers" }
                         a href="/staff/users" { "Users" }
                         a href="/staff/audit" { "Audit log" }

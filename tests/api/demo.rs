@@ -112,3 +112,153 @@ async fn demo_machines_have_a_month_of_bookings_that_never_overlap() {
         0
     );
 }
+
+/// Rows in every table the demo's training writes to, and the audit log.
+fn training_rows(conn: &mut obrador::db::DbConn) -> Vec<(&'static str, i64)> {
+    use obrador::db::schema::{
+        audit_log, charges, courses, enrollments, outbox, resource_blocks, resources,
+        training_sessions, user_qualifications,
+    };
+    macro_rules! count {
+        ($($table:ident),*) => {
+            vec![$((
+                stringify!($table),
+                $table::table.count().get_result::<i64>(&mut *conn).expect("count"),
+            )),*]
+        };
+    }
+    count!(
+        resources,
+        courses,
+        training_sessions,
+        enrollments,
+        resource_blocks,
+        charges,
+        user_qualifications,
+        audit_log,
+        outbox
+    )
+}
+
+#[tokio::test]
+async fn demo_trains_people_with_tutors_sessions_and_last_months_attendance_once() {
+    use chrono::{Datelike, Duration, Timelike, Utc};
+    use obrador::db::schema::enrollments;
+    use obrador::domain::resources::ResourceKind;
+    use obrador::domain::training::EnrollmentStatus;
+    use obrador::domain::Email;
+    use obrador::services::training::{self, SessionQuery};
+    use obrador::services::{accounts, resources, tutors, By};
+
+    let app = spawn_app().await;
+    let first = demo(&app);
+    assert!(
+        first.contains("Training: 2 tutors, 4 courses, 6 upcoming sessions with 30 sign-ups (3 on a waiting list), 2 past sessions with 10 attendance records"),
+        "{first}"
+    );
+    let mut conn = app.db.conn();
+    let loaded = training_rows(&mut conn);
+
+    // Tutors are bookable resources of the demo's tutor users, with everything a tutor has.
+    let mut off = 0;
+    for resource in resources::resources(&mut conn).expect("resources") {
+        if resource.kind != ResourceKind::Tutor {
+            continue;
+        }
+        let tutor = tutors::find(&mut conn, resource.id).expect("tutor");
+        let user = accounts::user(&mut conn, &By::System("test"), tutor.user_id).expect("user");
+        assert!(
+            user.email.ends_with("@demo.obrador.example"),
+            "{}",
+            user.email
+        );
+        assert!(!tutor.skills.is_empty() && !tutor.courses.is_empty());
+        assert!(!tutor.availability.is_empty());
+        off += usize::from(!tutor.time_off.is_empty());
+    }
+    assert_eq!(off, 1, "one tutor has time off next month");
+
+    // A month of upcoming sessions inside the opening hours: some block machines, some are
+    // nearly full, one is full with people waiting.
+    let tz = app.settings.timezone().expect("time zone");
+    let upcoming = training::sessions(&mut conn, &SessionQuery::default()).expect("sessions");
+    assert_eq!(upcoming.len(), 6);
+    for session in &upcoming {
+        assert!(session.starts_at < Utc::now() + Duration::days(30));
+        let (start, end) = (tz.to_local(session.starts_at), tz.to_local(session.ends_at));
+        let (opens, closes) = match start.weekday().num_days_from_monday() {
+            0..=4 => (9, 21),
+            5 => (10, 14),
+            _ => panic!("the workshop is closed on Sundays: {session:?}"),
+        };
+        assert!(start.hour() >= opens && end.hour() <= closes && end.minute() == 0);
+    }
+    assert!(upcoming.iter().any(|s| !s.machine_ids.is_empty()));
+    assert!(upcoming.iter().any(|s| s.seats_left == 1));
+    let full: Vec<_> = upcoming.iter().filter(|s| s.seats_left == 0).collect();
+    assert_eq!(full.len(), 1);
+    assert_eq!(full[0].waiting, 3);
+
+    // A business admin signed two employees up at once.
+    let email = Email::parse("joan.puig@demo.obrador.example").expect("email");
+    let admin = accounts::user_by_email(&mut conn, &email)
+        .expect("user")
+        .expect("joan");
+    let signed_by_admin: i64 = enrollments::table
+        .filter(enrollments::created_by.eq(admin.id.get()))
+        .count()
+        .get_result(&mut *conn)
+        .expect("count");
+    assert_eq!(signed_by_admin, 2);
+
+    // Last month: a laser course whose attendees hold the qualification, and one no-show.
+    let last_month = SessionQuery {
+        from: Some(Utc::now() - Duration::days(45)),
+        to: Some(Utc::now()),
+        ..SessionQuery::default()
+    };
+    let past = training::sessions(&mut conn, &last_month).expect("past");
+    assert_eq!(past.len(), 2);
+    let laser = past
+        .iter()
+        .find(|s| s.course_name == "Laser cutter safety")
+        .expect("a past laser course");
+    assert!(laser.ends_at < Utc::now());
+    let people = training::participants(&mut conn, &By::System("test"), laser.id).expect("people");
+    let attended: Vec<_> = people
+        .iter()
+        .filter(|e| e.status == EnrollmentStatus::Attended)
+        .collect();
+    assert_eq!(attended.len(), 6);
+    assert_eq!(
+        people
+            .iter()
+            .filter(|e| e.status == EnrollmentStatus::NoShow)
+            .count(),
+        1
+    );
+    for enrollment in attended {
+        let held = resources::held_by(&mut conn, enrollment.user_id).expect("held");
+        assert!(
+            held.iter().any(|q| q.name == "Laser cutter safety"),
+            "{} attended and holds the qualification",
+            enrollment.user_name
+        );
+    }
+    assert_eq!(
+        obrador::services::bookings::overlapping_blocks(&mut conn).expect("check"),
+        0
+    );
+    drop(conn);
+
+    let second = demo(&app);
+    assert!(
+        second.contains("Training: tutors, courses and sessions already there."),
+        "{second}"
+    );
+    assert_eq!(
+        training_rows(&mut app.db.conn()),
+        loaded,
+        "a second run adds nothing"
+    );
+}

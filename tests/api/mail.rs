@@ -628,6 +628,7 @@ async fn jobs_can_be_switched_off_per_instance_and_stop_when_asked() {
     settings.jobs.enabled = true;
     settings.jobs.mail_sender = false;
     settings.jobs.reminders = false;
+    settings.jobs.settle = false;
     let none = Jobs::start(t.pool.clone(), &settings).expect("started");
     assert!(none.running().is_empty());
     none.stop().await;
@@ -637,9 +638,10 @@ async fn jobs_can_be_switched_off_per_instance_and_stop_when_asked() {
     let second = Jobs::start(t.pool.clone(), &settings).expect("started");
     assert_eq!(first.running(), vec!["mail_sender"]);
     settings.jobs.reminders = true;
-    let both = Jobs::start(t.pool.clone(), &settings).expect("started");
-    assert_eq!(both.running(), vec!["mail_sender", "reminders"]);
-    both.stop().await;
+    settings.jobs.settle = true;
+    let all = Jobs::start(t.pool.clone(), &settings).expect("started");
+    assert_eq!(all.running(), vec!["mail_sender", "reminders", "settle"]);
+    all.stop().await;
     assert_ne!(
         first.instance_id(),
         second.instance_id(),

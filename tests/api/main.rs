@@ -16,6 +16,7 @@ mod mail;
 mod password_reset;
 mod training;
 mod tutors;
+mod usage;
 mod web_bookings;
 mod web_qualifications;
 mod web_staff;

@@ -428,7 +428,7 @@ fn into_the_past(app: &TestApp, booking: i64, minutes: i64) {
 async fn settle(app: &TestApp, times: usize) -> usize {
     use obrador::jobs::{run_batch_blocking, settle::Settle, Job};
     use std::sync::Arc;
-    let job: Arc<dyn Job> = Arc::new(Settle::new(&app.settings));
+    let job: Arc<dyn Job> = Arc::new(Settle::new(&app.settings, "test"));
     let runs: Vec<_> = (0..times)
         .map(|_| {
             let (job, pool) = (job.clone(), app.db.pool());

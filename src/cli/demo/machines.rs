@@ -136,8 +136,10 @@ pub struct Summary {
 }
 
 pub fn load(conn: &mut DbConn, tz: WorkshopTz) -> Result<Summary, ServiceError> {
-    let existing = resources::resources(conn)?;
-    if !existing.is_empty() {
+    let machines_exist = resources::resources(conn)?
+        .iter()
+        .any(|r| r.kind == crate::domain::resources::ResourceKind::Machine);
+    if machines_exist {
         return Ok(Summary::default());
     }
     let categories = ensure_categories(conn)?;
@@ -285,16 +287,7 @@ fn book_a_month(
     machines: &[Resource],
     holiday: NaiveDate,
 ) -> Result<usize, ServiceError> {
-    let ctx = Context {
-        tz,
-        policy: crate::domain::booking::CancellationPolicy {
-            free_until_hours: 24,
-            late_fee_percent: 50.into(),
-        },
-        mail: None,
-        public_url: "",
-        reminder_hours: 0,
-    };
+    let ctx = Context::quiet(tz);
     let mut people = Vec::new();
     for local in BOOKERS {
         if let Some(user) = demo_user(conn, local)? {

@@ -3,6 +3,7 @@
 //! what is missing. Each feature adds its own part here.
 mod machines;
 mod people;
+mod training;
 
 use crate::config::Settings;
 
@@ -13,6 +14,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<()> {
     let mut conn = super::open(settings)?;
     let summary = people::load(&mut conn)?;
     let workshop = machines::load(&mut conn, settings.timezone()?)?;
+    let training = training::load(&mut conn, settings.timezone()?)?;
     println!(
         "Demo workshop loaded into {}.",
         settings.database_url()?.redacted()
@@ -28,6 +30,22 @@ pub fn run(settings: &Settings) -> anyhow::Result<()> {
         );
     } else {
         println!("Workshop: machines and bookings already there.");
+    }
+    if training.is_empty() {
+        println!("Training: tutors, courses and sessions already there.");
+    } else {
+        println!(
+            "Training: {} tutors, {} courses, {} upcoming sessions with {} sign-ups ({} on a \
+             waiting list), {} past sessions with {} attendance records; qualifications granted: {}.",
+            training.tutors,
+            training.courses,
+            training.sessions,
+            training.sign_ups,
+            training.waiting,
+            training.past_sessions,
+            training.attendance,
+            training.granted
+        );
     }
     println!("Try: admin@demo.obrador.example (admin), recepcio@demo.obrador.example (staff),");
     println!("     joan.puig@demo.obrador.example (business admin), marta.vidal@demo.obrador.example (member).");

@@ -9,6 +9,7 @@ mod resources;
 mod tokens;
 mod training;
 mod tutors;
+mod usage;
 
 use actix_web::web::{self, ServiceConfig};
 use actix_web::HttpResponse;
@@ -118,7 +119,21 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .route(
             "/enrollments/{id}/attendance",
             web::post().to(training::mark_attendance),
-        );
+        )
+        .route("/usage-events", web::post().to(usage::record_event))
+        .route("/usage-events/batch", web::post().to(usage::record_batch))
+        .route(
+            "/usage-events/{id}/dismiss",
+            web::post().to(usage::dismiss_event),
+        )
+        .route("/usage", web::get().to(usage::list))
+        .route("/usage", web::post().to(usage::enter))
+        .route("/usage/anomalies", web::get().to(usage::anomalies))
+        .route("/usage/{id}", web::patch().to(usage::correct))
+        .route("/usage/{id}/check-out", web::post().to(usage::check_out))
+        .route("/bookings/{id}/check-in", web::post().to(usage::check_in))
+        .route("/bookings/{id}/no-show", web::post().to(usage::no_show))
+        .route("/charges", web::get().to(usage::charges));
 }
 
 /// `201 Created` with a JSON body.

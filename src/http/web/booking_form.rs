@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::staff::sentence;
 use super::wall_clock::{end_instant, hh_mm, instant, minute_label, parse_date, parse_time};
-use super::{chrome, html, see_other};
+use super::{chrome, form_refusal, html, see_other};
 use crate::domain::resources::{Resource, ResourceKind};
 use crate::domain::{BookingId, Email, ResourceId, WorkshopTz};
 use crate::http::auth::CurrentUser;
@@ -86,16 +86,6 @@ impl BookingForm {
                 .map(Some)
                 .map_err(|e| FormError::on("user_email", sentence(&e.0))),
         }
-    }
-}
-
-/// A service refusal shown on the form with its own status; anything else is an error page.
-fn refusal(error: AppError) -> Result<(StatusCode, FormError), AppError> {
-    match error {
-        AppError::Unprocessable(m) => Ok((StatusCode::UNPROCESSABLE_ENTITY, FormError::general(m))),
-        AppError::Forbidden(m) => Ok((StatusCode::FORBIDDEN, FormError::general(m))),
-        AppError::Conflict(m) => Ok((StatusCode::CONFLICT, FormError::general(m))),
-        other => Err(other),
     }
 }
 
@@ -225,7 +215,7 @@ pub async fn create(
                 .await;
             match outcome {
                 Ok(_) => return Ok(see_other("/bookings?done=booked")),
-                Err(error) => refusal(error)?,
+                Err(error) => form_refusal(error)?,
             }
         }
     };
@@ -332,7 +322,7 @@ pub async fn move_booking(
                 .await;
             match outcome {
                 Ok(_) => return Ok(see_other("/bookings?done=moved")),
-                Err(error) => refusal(error)?,
+                Err(error) => form_refusal(error)?,
             }
         }
     };

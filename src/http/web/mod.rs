@@ -10,6 +10,8 @@ mod machines;
 mod password_reset;
 mod session;
 mod staff;
+mod training;
+mod tutor;
 mod wall_clock;
 
 use actix_web::http::{header, StatusCode};
@@ -19,6 +21,7 @@ use maud::Markup;
 
 use super::auth::CurrentUser;
 use super::csrf::CsrfToken;
+use super::AppError;
 use crate::views::Chrome;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -68,7 +71,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             "/business/people/{id}",
             web::post().to(business::save_person),
         )
+        .route("/tutor/schedule", web::get().to(tutor::schedule))
         .configure(bookings::configure)
+        .configure(training::configure)
         .configure(staff::configure);
 }
 
@@ -85,6 +90,24 @@ pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))
         .finish()
+}
+
+/// A service refusal a form shows with its own status (422, 403 or 409) and message; anything
+/// else becomes an error page.
+pub fn refusal(error: AppError) -> Result<(StatusCode, String), AppError> {
+    match error {
+        AppError::Unprocessable(m) => Ok((StatusCode::UNPROCESSABLE_ENTITY, m)),
+        AppError::Forbidden(m) => Ok((StatusCode::FORBIDDEN, m)),
+        AppError::Conflict(m) => Ok((StatusCode::CONFLICT, m)),
+        other => Err(other),
+    }
+}
+
+/// Like `refusal`, as a form error not tied to one field.
+pub fn form_refusal(
+    error: AppError,
+) -> Result<(StatusCode, crate::views::pages::staff::FormError), AppError> {
+    refusal(error).map(|(status, m)| (status, crate::views::pages::staff::FormError::general(m)))
 }
 
 /// A page with a status of its own, such as a form shown again with its errors (422).

@@ -8,3 +8,5 @@ pub mod login;
 pub mod machines;
 pub mod password_reset;
 pub mod staff;
+pub mod training;
+pub mod tutor;

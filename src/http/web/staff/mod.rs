@@ -9,6 +9,7 @@ mod machines;
 mod new_user;
 mod outbox;
 mod qualifications;
+mod training;
 mod user;
 mod users;
 
@@ -66,7 +67,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
         )
         .route("/staff/hours", web::get().to(hours::show))
         .route("/staff/hours", web::post().to(hours::save_hours))
-        .route("/staff/hours/closures", web::post().to(hours::add_closure));
+        .route("/staff/hours/closures", web::post().to(hours::add_closure))
+        .route("/staff/training", web::get().to(training::show))
+        .route(
+            "/staff/training/courses",
+            web::post().to(training::add_course),
+        )
+        .route(
+            "/staff/training/sessions",
+            web::post().to(training::add_session),
+        );
 }
 
 /// `?q=` of a list page.

@@ -8,7 +8,7 @@ use super::{sentence, Flash};
 use crate::domain::Name;
 use crate::http::auth::{CurrentUser, Staff};
 use crate::http::csrf::{CsrfForm, CsrfToken};
-use crate::http::web::{chrome, html, see_other};
+use crate::http::web::{chrome, form_refusal, html, see_other};
 use crate::http::{AppError, AppState};
 use crate::services::{resources, ServiceError};
 use crate::views::pages::staff::qualifications::{
@@ -129,18 +129,6 @@ async fn render(
     Ok(html(status, view::page(&chrome(Some(user), csrf), &data)))
 }
 
-/// A refusal the form shows: a name in use (409) or input the service would not take (422).
-fn refusal(error: AppError) -> Result<(StatusCode, FormError), AppError> {
-    match error {
-        AppError::Conflict(message) => Ok((StatusCode::CONFLICT, FormError::general(message))),
-        AppError::Unprocessable(message) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            FormError::general(message),
-        )),
-        other => Err(other),
-    }
-}
-
 pub async fn show(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -169,7 +157,7 @@ pub async fn add_category(
                 .await
             {
                 Ok(_) => return Ok(see_other("/staff/qualifications?done=category")),
-                Err(error) => refusal(error)?,
+                Err(error) => form_refusal(error)?,
             }
         }
     };
@@ -204,7 +192,7 @@ pub async fn add_qualification(
                 .await
             {
                 Ok(_) => return Ok(see_other("/staff/qualifications?done=qualification")),
-                Err(error) => refusal(error)?,
+                Err(error) => form_refusal(error)?,
             }
         }
     };

@@ -8,6 +8,7 @@ pub mod machines;
 pub mod new_user;
 pub mod outbox;
 pub mod qualifications;
+pub mod training;
 pub mod user;
 pub mod users;
 
