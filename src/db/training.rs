@@ -291,6 +291,25 @@ pub fn session_machines(conn: &mut DbConn, sessions: &[i64]) -> Result<Vec<(i64,
         .load(conn)?)
 }
 
+/// The sessions that occupy a machine and touch `[from, to)`.
+pub fn sessions_of_machine(
+    conn: &mut DbConn,
+    machine: i64,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<Vec<SessionRow>, DbError> {
+    Ok(training_sessions::table
+        .inner_join(
+            session_machines::table.on(session_machines::session_id.eq(training_sessions::id)),
+        )
+        .filter(session_machines::resource_id.eq(machine))
+        .filter(training_sessions::ends_at.gt(from))
+        .filter(training_sessions::starts_at.lt(to))
+        .select(SessionRow::as_select())
+        .order(training_sessions::starts_at)
+        .load(conn)?)
+}
+
 /// Occupies a resource for a session; an overlap fails with `DbError::Overlap`.
 pub fn insert_session_block(
     conn: &mut DbConn,
@@ -336,6 +355,7 @@ pub struct EnrollmentRow {
     pub price_category: String,
     pub seat_price_cents: i64,
     pub created_at: NaiveDateTime,
+    pub confirmed_at: Option<NaiveDateTime>,
     pub cancelled_at: Option<NaiveDateTime>,
 }
 

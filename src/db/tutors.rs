@@ -171,11 +171,12 @@ pub fn move_block(
 }
 
 /// A tutor's live blocks touching `[from, to)` with their booking's machine and customer:
-/// (kind, starts_at, ends_at, booking id, booked resource id, customer id).
+/// (kind, starts_at, ends_at, booking id, booked resource id, customer id, session id).
 pub type ScheduleRow = (
     String,
     NaiveDateTime,
     NaiveDateTime,
+    Option<i64>,
     Option<i64>,
     Option<i64>,
     Option<i64>,
@@ -200,6 +201,7 @@ pub fn schedule(
             resource_blocks::booking_id,
             bookings::resource_id.nullable(),
             bookings::customer_id.nullable(),
+            resource_blocks::session_id,
         ))
         .order((resource_blocks::starts_at, resource_blocks::id))
         .load(conn)?)

@@ -101,12 +101,14 @@ pub fn feed(
         user_id: Some(user.id.get()),
         ..window()
     };
-    Ok(Some(render(
-        conn,
-        &filter,
-        public_url,
-        &format!("{calendar_name}: {}", user.name),
-    )?))
+    let host = host_of(public_url);
+    let mut events = booking_events(conn, &filter, &host)?;
+    let (from, to) = span();
+    events.extend(super::training::feed_events(
+        conn, user.id, from, to, &host,
+    )?);
+    let name = format!("{calendar_name}: {}", user.name);
+    Ok(Some(ics::calendar(&name, None, &events)))
 }
 
 /// A machine's feed by its secret, or `None`.
@@ -122,27 +124,40 @@ pub fn machine_feed(
         resource_id: Some(machine.id.get()),
         ..window()
     };
-    Ok(Some(render(conn, &filter, public_url, &machine.name)?))
+    let host = host_of(public_url);
+    let mut events = booking_events(conn, &filter, &host)?;
+    let (from, to) = span();
+    events.extend(super::training::machine_feed_events(
+        conn, machine.id, from, to, &host,
+    )?);
+    Ok(Some(ics::calendar(&machine.name, None, &events)))
+}
+
+/// The instants a feed covers.
+fn span() -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
+    let at = now();
+    (
+        at - Duration::days(PAST_DAYS),
+        at + Duration::days(FUTURE_DAYS),
+    )
 }
 
 fn window() -> BookingFilter {
-    let at = now();
+    let (from, to) = span();
     BookingFilter {
-        from: Some(timestamp(at - Duration::days(PAST_DAYS))),
-        to: Some(timestamp(at + Duration::days(FUTURE_DAYS))),
+        from: Some(timestamp(from)),
+        to: Some(timestamp(to)),
         include_cancelled: true,
         limit: 5000,
         ..BookingFilter::default()
     }
 }
 
-fn render(
+fn booking_events(
     conn: &mut DbConn,
     filter: &BookingFilter,
-    public_url: &str,
-    name: &str,
-) -> Result<String, ServiceError> {
-    let host = host_of(public_url);
+    host: &str,
+) -> Result<Vec<ics::CalendarEvent>, ServiceError> {
     let machines = resource_rows::list(conn)?;
     let events: Vec<ics::CalendarEvent> = rows::list_bookings(conn, filter)?
         .into_iter()
@@ -168,10 +183,10 @@ fn render(
             Some(calendar_event(
                 &booking,
                 &machine.name,
-                &host,
+                host,
                 row.updated_at.and_utc(),
             ))
         })
         .collect();
-    Ok(ics::calendar(name, None, &events))
+    Ok(events)
 }

@@ -421,6 +421,11 @@ pub fn cancel_session(
                 "This session is already cancelled.".into(),
             ));
         }
+        if row.ends_at.and_utc() <= now() {
+            return Err(ServiceError::Conflict(
+                "This session has already taken place; correct its charges instead.".into(),
+            ));
+        }
         let people = rows::of_session(c, id.get())?;
         if people
             .iter()
@@ -1140,6 +1145,74 @@ pub fn teaching_event(session: &Session, host: &str, stamp: DateTime<Utc>) -> Ca
         cancelled: session.status == SessionStatus::Cancelled,
         stamp,
     }
+}
+
+/// A user's training as their calendar feed shows it, within `[from, to)`: every seat they hold
+/// or held (a seat given up or a session called off as cancelled; a waiting-list place is not an
+/// event) and every session they teach.
+pub fn feed_events(
+    conn: &mut DbConn,
+    user: UserId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    host: &str,
+) -> Result<Vec<CalendarEvent>, ServiceError> {
+    let held: Vec<EnrollmentRow> = rows::of_people(conn, Some(user.get()), None, 500)?
+        .into_iter()
+        .map(|(row, _)| row)
+        .filter(|row| row.confirmed_at.is_some())
+        .collect();
+    let mut session_rows: Vec<SessionRow> = Vec::new();
+    for row in &held {
+        if !session_rows.iter().any(|s| s.id == row.session_id) {
+            session_rows.push(rows::find_session(conn, row.session_id)?);
+        }
+    }
+    let sessions = to_sessions(conn, session_rows)?;
+    let mut events = Vec::new();
+    for row in &held {
+        let Some(session) = sessions.iter().find(|s| s.id.get() == row.session_id) else {
+            continue;
+        };
+        if session.ends_at <= from || session.starts_at >= to {
+            continue;
+        }
+        let stamp = row.cancelled_at.unwrap_or(row.created_at).and_utc();
+        let cancelled = row.status == "cancelled" && session.status == SessionStatus::Scheduled;
+        events.push(calendar_event(row.id, cancelled, session, host, stamp));
+    }
+    if let Some(tutor) = super::tutors::of_user(conn, user)? {
+        let teaching = rows::list_sessions(
+            conn,
+            &SessionFilter {
+                from: Some(timestamp(from)),
+                to: Some(timestamp(to)),
+                tutor_id: Some(tutor.resource.id.get()),
+                include_cancelled: true,
+                limit: 1000,
+                ..SessionFilter::default()
+            },
+        )?;
+        for session in to_sessions(conn, teaching)? {
+            events.push(teaching_event(&session, host, now()));
+        }
+    }
+    Ok(events)
+}
+
+/// The sessions that occupy a machine within `[from, to)`, for the machine's feed.
+pub fn machine_feed_events(
+    conn: &mut DbConn,
+    machine: ResourceId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    host: &str,
+) -> Result<Vec<CalendarEvent>, ServiceError> {
+    let found = rows::sessions_of_machine(conn, machine.get(), timestamp(from), timestamp(to))?;
+    Ok(to_sessions(conn, found)?
+        .iter()
+        .map(|s| teaching_event(s, host, now()))
+        .collect())
 }
 
 fn notify(

@@ -237,6 +237,8 @@ pub struct ScheduleEntry {
     /// What was booked: a machine, or the tutor themself when booked alone.
     pub resource_id: Option<ResourceId>,
     pub customer_id: Option<CustomerId>,
+    /// The training session, for a session block.
+    pub session_id: Option<crate::domain::SessionId>,
 }
 
 /// The longest window a schedule answers for at once.
@@ -269,13 +271,14 @@ pub fn schedule(
         rows::schedule(conn, id.get(), timestamp(from), timestamp(to))?
             .into_iter()
             .map(
-                |(kind, starts_at, ends_at, booking, resource, customer)| ScheduleEntry {
+                |(kind, starts_at, ends_at, booking, resource, customer, session)| ScheduleEntry {
                     kind,
                     starts_at: starts_at.and_utc(),
                     ends_at: ends_at.and_utc(),
                     booking_id: booking.map(BookingId::new),
                     resource_id: resource.map(ResourceId::new),
                     customer_id: customer.map(CustomerId::new),
+                    session_id: session.map(crate::domain::SessionId::new),
                 },
             )
             .collect(),

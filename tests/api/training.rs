@@ -853,3 +853,62 @@ async fn seats_freed_at_once_promote_each_waiting_person_once() {
         .count();
     assert_eq!(confirmed, 5, "the counter equals the seats held");
 }
+
+/// The text of the calendar feed whose address `path` (an API call) answers with.
+async fn feed_of(app: &TestApp, token: &str, path: &str) -> String {
+    let url = json_of(app.api_get(token, path).await).await["calendar_url"]
+        .as_str()
+        .expect("calendar url")
+        .trim_start_matches("http://127.0.0.1:8080")
+        .to_string();
+    let response = app.get(&url).await;
+    assert_eq!(response.status(), 200);
+    response.text().await.expect("text")
+}
+
+#[tokio::test]
+async fn seats_and_taught_sessions_are_in_the_calendar_feeds() {
+    let app = spawn_app().await;
+    let fixture = app.course("Laser cutter safety");
+    let laser = app.machine("Laser cutter", |_| {}).id;
+    let session = app
+        .session_with(&fixture, weekday_at(5, 10), 2, &[laser])
+        .id
+        .get();
+    let member = app.user(Role::Member, None);
+    let token = app.token(&member);
+    let id = json_of(sign_up(&app, &token, session, json!({})).await).await["id"]
+        .as_i64()
+        .expect("id");
+    let uid = format!("UID:enrollment-{id}@");
+
+    let feed = feed_of(&app, &token, "/api/v1/me").await;
+    assert!(feed.contains(&uid), "{feed}");
+    assert!(feed.contains("Laser cutter safety (training)"));
+    let tutor_feed = feed_of(&app, &app.token(&fixture.tutor_user), "/api/v1/me").await;
+    assert!(tutor_feed.contains("Teaching: Laser cutter safety"));
+    let staff = app.token(&app.user(Role::Staff, None));
+    let machine_feed = feed_of(
+        &app,
+        &staff,
+        &format!("/api/v1/resources/{}/calendar", laser.get()),
+    )
+    .await;
+    assert!(machine_feed.contains(&format!("UID:session-{session}@")));
+
+    // Giving the seat up shows it cancelled, under the same UID with a higher SEQUENCE.
+    app.api_send(
+        Method::DELETE,
+        &token,
+        &format!("/api/v1/enrollments/{id}"),
+        json!({}),
+    )
+    .await;
+    let feed = feed_of(&app, &token, "/api/v1/me").await;
+    let event = feed
+        .split("BEGIN:VEVENT")
+        .find(|e| e.contains(&uid))
+        .expect("still there");
+    assert!(event.contains("STATUS:CANCELLED"), "{event}");
+    assert!(event.contains("SEQUENCE:1"), "{event}");
+}
