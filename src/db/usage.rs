@@ -98,23 +98,6 @@ pub fn correct_record(conn: &mut DbConn, id: i64, change: &Correction<'_>) -> Re
     Ok(())
 }
 
-/// The open device record of a resource that started at or before `at`, latest first.
-pub fn open_device_record(
-    conn: &mut DbConn,
-    resource_id: i64,
-    at: NaiveDateTime,
-) -> Result<Option<UsageRow>, DbError> {
-    Ok(usage_records::table
-        .filter(usage_records::resource_id.eq(resource_id))
-        .filter(usage_records::source.eq("device"))
-        .filter(usage_records::status.eq("open"))
-        .filter(usage_records::started_at.le(at))
-        .select(UsageRow::as_select())
-        .order((usage_records::started_at.desc(), usage_records::id.desc()))
-        .first(conn)
-        .optional()?)
-}
-
 /// The closed usage records of a booking.
 pub fn closed_of_booking(conn: &mut DbConn, booking_id: i64) -> Result<Vec<UsageRow>, DbError> {
     Ok(usage_records::table
@@ -289,22 +272,65 @@ pub fn dismiss_event(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<b
         == 1)
 }
 
-/// The earliest stop of a resource after `after` still waiting for its start (arrived first).
-pub fn waiting_stop(
+/// The event of a resource next after `at` (`later`) or last before it, other than `except`,
+/// ignoring dismissed ones: the neighbours a start or stop pairs with.
+pub fn neighbour_event(
     conn: &mut DbConn,
     resource_id: i64,
-    after: NaiveDateTime,
+    at: NaiveDateTime,
+    except: i64,
+    later: bool,
 ) -> Result<Option<EventRow>, DbError> {
-    Ok(usage_events::table
+    let query = usage_events::table
         .filter(usage_events::resource_id.eq(resource_id))
-        .filter(usage_events::kind.eq("stop"))
-        .filter(usage_events::usage_id.is_null())
         .filter(usage_events::dismissed_at.is_null())
-        .filter(usage_events::at.gt(after))
+        .filter(usage_events::id.ne(except))
         .select(EventRow::as_select())
-        .order(usage_events::at)
+        .into_boxed();
+    let query = if later {
+        query
+            .filter(usage_events::at.gt(at))
+            .order((usage_events::at, usage_events::id))
+    } else {
+        query
+            .filter(usage_events::at.lt(at))
+            .order((usage_events::at.desc(), usage_events::id.desc()))
+    };
+    Ok(query.first(conn).optional()?)
+}
+
+/// The stop event that closed a record, if any.
+pub fn stop_of(conn: &mut DbConn, usage_id: i64) -> Result<Option<EventRow>, DbError> {
+    Ok(usage_events::table
+        .filter(usage_events::usage_id.eq(usage_id))
+        .filter(usage_events::kind.eq("stop"))
+        .select(EventRow::as_select())
         .first(conn)
         .optional()?)
+}
+
+pub fn unlink_event(conn: &mut DbConn, id: i64) -> Result<(), DbError> {
+    diesel::update(usage_events::table.find(id))
+        .set(usage_events::usage_id.eq(None::<i64>))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Sets a record's end (`None` opens it again), as re-pairing device events needs.
+pub fn set_end(
+    conn: &mut DbConn,
+    id: i64,
+    ended_at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    diesel::update(usage_records::table.find(id))
+        .set((
+            usage_records::ended_at.eq(ended_at),
+            usage_records::status.eq(if ended_at.is_some() { "closed" } else { "open" }),
+            usage_records::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Stops that arrived before `before` and never found their start.

@@ -12,7 +12,7 @@ use crate::db::accounts as account_rows;
 use crate::db::bookings::{self as booking_rows, BookingRow, NewChargeRow};
 use crate::db::resources as resource_rows;
 use crate::db::usage::{self as rows, Correction, NewEventRow, NewUsageRow, UsageFilter, UsageRow};
-use crate::db::{parse_stored, timestamp, write_tx, DbConn, DbError};
+use crate::db::{lock_row, parse_stored, timestamp, write_tx, DbConn, DbError};
 use crate::domain::billing::time_price;
 use crate::domain::resources::{Resource, ResourceKind};
 use crate::domain::usage::{
@@ -199,6 +199,9 @@ fn record_event_in(
         return Ok(outcome(EventStatus::Duplicate, seen.usage_id));
     }
     machine(c, event.resource_id)?;
+    // Events of one machine pair up one at a time: a start and its stop arriving at once on
+    // two connections must each see the other.
+    lock_row(c, "resources", event.resource_id.get())?;
     if let Some(customer) = event.customer_id {
         account_rows::find_customer(c, customer)
             .map_err(|_| ServiceError::Invalid(format!("There is no customer {customer}.")))?;
@@ -231,8 +234,10 @@ fn record_event_in(
     Ok(outcome(EventStatus::Recorded, usage))
 }
 
-/// A start opens a record (closed at once if its stop arrived first), for the customer the event
-/// names or, failing that, the booking the machine has then.
+/// A start pairs with the machine's next event when that is a stop: a stop that waited for it
+/// (it arrived first), or one wrongly taken by an earlier start whose own stop never came (that
+/// record opens again). Otherwise it opens a record. The customer is the one the event names or,
+/// failing that, the booking the machine has then.
 fn pair_start(
     c: &mut DbConn,
     ctx: &Context<'_>,
@@ -240,23 +245,25 @@ fn pair_start(
     event: &UsageEvent,
 ) -> Result<i64, ServiceError> {
     let at = timestamp(event.at);
-    let booking = rows::booking_at(
-        c,
-        event.resource_id.get(),
-        at,
-        Duration::minutes(EARLY_START_MINUTES),
-    )?
-    .filter(|b| event.customer_id.is_none_or(|cu| cu.get() == b.customer_id));
+    let resource = event.resource_id.get();
+    let booking = rows::booking_at(c, resource, at, Duration::minutes(EARLY_START_MINUTES))?
+        .filter(|b| event.customer_id.is_none_or(|cu| cu.get() == b.customer_id));
     let customer = event
         .customer_id
         .map(CustomerId::get)
         .or(booking.as_ref().map(|b| b.customer_id));
-    let stop = rows::waiting_stop(c, event.resource_id.get(), at)?;
     let stamp = timestamp(now());
+    let stop = rows::neighbour_event(c, resource, at, event_row, true)?
+        .filter(|next| next.kind == EventKind::Stop.as_str());
+    if let Some(taken_by) = stop.as_ref().and_then(|s| s.usage_id) {
+        // The stop belonged to this start all along: the earlier start never stopped.
+        rows::set_end(c, taken_by, None, stamp)?;
+        charge_record(c, ctx, taken_by)?;
+    }
     let id = rows::insert_record(
         c,
         &NewUsageRow {
-            resource_id: event.resource_id.get(),
+            resource_id: resource,
             customer_id: customer,
             user_id: booking.as_ref().map(|b| b.user_id),
             booking_id: booking.as_ref().map(|b| b.id),
@@ -278,7 +285,9 @@ fn pair_start(
     Ok(id)
 }
 
-/// A stop closes the machine's open device record, or waits for a start that may arrive later.
+/// A stop closes the record of the machine's previous event when that is a start: an open
+/// record, or one closed by a later stop that is not its own (that stop waits again). Otherwise
+/// it waits for a start that may still arrive.
 fn pair_stop(
     c: &mut DbConn,
     ctx: &Context<'_>,
@@ -286,15 +295,18 @@ fn pair_stop(
     event: &UsageEvent,
 ) -> Result<Option<i64>, ServiceError> {
     let at = timestamp(event.at);
-    let Some(open) =
-        rows::open_device_record(c, event.resource_id.get(), at)?.filter(|r| r.started_at < at)
-    else {
+    let previous = rows::neighbour_event(c, event.resource_id.get(), at, event_row, false)?
+        .filter(|prev| prev.kind == EventKind::Start.as_str());
+    let Some(record) = previous.and_then(|start| start.usage_id) else {
         return Ok(None);
     };
-    rows::close_record(c, open.id, at, timestamp(now()))?;
-    rows::link_event(c, event_row, open.id)?;
-    charge_record(c, ctx, open.id)?;
-    Ok(Some(open.id))
+    if let Some(later) = rows::stop_of(c, record)? {
+        rows::unlink_event(c, later.id)?;
+    }
+    rows::set_end(c, record, Some(at), timestamp(now()))?;
+    rows::link_event(c, event_row, record)?;
+    charge_record(c, ctx, record)?;
+    Ok(Some(record))
 }
 
 /// Staff set a stop without a start aside (e.g. a machine power cycle).
@@ -1092,4 +1104,33 @@ pub fn month_charges(
 /// Whether a charge's quantity is minutes (priced per hour) rather than a count.
 fn is_time(kind: &str) -> bool {
     matches!(kind, "usage" | "tutor")
+}
+
+// --- For the screens ---
+
+/// One usage record (staff), for its correction form.
+pub fn record(conn: &mut DbConn, by: &By, id: UsageId) -> Result<UsageRecord, ServiceError> {
+    staff_only(by, "see usage records")?;
+    Ok(to_record(&rows::find_record(conn, id.get())?)?)
+}
+
+/// Which of `bookings` stand charged as no-shows (a no-show charge that was not reversed), for
+/// the front desk's board.
+pub fn no_shows(
+    conn: &mut DbConn,
+    by: &By,
+    bookings: &[BookingId],
+) -> Result<Vec<BookingId>, ServiceError> {
+    staff_only(by, "see no-shows")?;
+    let mut found = Vec::new();
+    for booking in bookings {
+        if let Some((revision, ..)) =
+            rows::latest_charge(conn, "booking", booking.get(), "no_show")?
+        {
+            if !rows::is_reversed(conn, "booking", booking.get(), revision)? {
+                found.push(*booking);
+            }
+        }
+    }
+    Ok(found)
 }

@@ -565,3 +565,106 @@ async fn members_see_their_own_usage_and_charges_and_nobody_elses() {
         .await;
     assert_eq!(forbidden.status(), 403);
 }
+
+/// A controller retrying one event from many connections at once: recorded once, every other
+/// answer a harmless duplicate, one usage record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_same_event_sent_thirty_times_at_once_is_recorded_once() {
+    let app = app().await;
+    let laser = app.machine("Laser cutter", |_| {}).id.get();
+    let device = device_token(&app, laser);
+    let customer = app.user(Role::Member, None).customer_id.get();
+    let mut body = event("race-1", laser, "start", Utc::now() - Duration::minutes(5));
+    body["customer_id"] = json!(customer);
+    let handles: Vec<_> = (0..30)
+        .map(|_| {
+            let (client, url, token, body) = (
+                app.client.clone(),
+                app.url("/api/v1/usage-events"),
+                device.clone(),
+                body.clone(),
+            );
+            tokio::spawn(async move {
+                let response = client
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .expect("sent");
+                response.status().as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for handle in handles {
+        statuses.push(handle.await.expect("task"));
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        29,
+        "{statuses:?}"
+    );
+    let staff = app.token(&app.user(Role::Staff, None));
+    let usage = json_of(app.api_get(&staff, "/api/v1/usage").await).await;
+    assert_eq!(usage["items"].as_array().expect("items").len(), 1);
+}
+
+/// Starts and stops of one machine arriving all at once, in any order, on many connections:
+/// every pair still becomes one closed record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn starts_and_stops_arriving_at_once_still_pair_up() {
+    let app = app().await;
+    let laser = app.machine("Laser cutter", |_| {}).id.get();
+    let device = device_token(&app, laser);
+    let customer = app.user(Role::Member, None).customer_id.get();
+    let base = Utc::now() - Duration::hours(10);
+    let mut bodies = Vec::new();
+    for i in 0..20 {
+        let at = base + Duration::minutes(i * 10);
+        let mut on = event(&format!("p-{i}-on"), laser, "start", at);
+        on["customer_id"] = json!(customer);
+        bodies.push(on);
+        bodies.push(event(
+            &format!("p-{i}-off"),
+            laser,
+            "stop",
+            at + Duration::minutes(5),
+        ));
+    }
+    bodies.reverse();
+    let handles: Vec<_> = bodies
+        .into_iter()
+        .map(|body| {
+            let (client, url, token) = (
+                app.client.clone(),
+                app.url("/api/v1/usage-events"),
+                device.clone(),
+            );
+            tokio::spawn(async move {
+                client
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .expect("sent")
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    for handle in handles {
+        assert_eq!(handle.await.expect("task"), 201);
+    }
+    let staff = app.token(&app.user(Role::Staff, None));
+    let closed = json_of(app.api_get(&staff, "/api/v1/usage?status=closed").await).await;
+    assert_eq!(closed["items"].as_array().expect("items").len(), 20);
+    let open = json_of(app.api_get(&staff, "/api/v1/usage?status=open").await).await;
+    assert_eq!(open["items"], json!([]));
+}
