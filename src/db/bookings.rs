@@ -382,10 +382,15 @@ macro_rules! booking_queue {
             Ok(())
         }
 
+        /// Skips the booking's item if it is still pending (a finished one keeps its outcome).
         pub fn $skip(conn: &mut DbConn, booking_id: i64) -> Result<(), DbError> {
-            diesel::update($table::table.filter($table::booking_id.eq(booking_id)))
-                .set($table::status.eq("skipped"))
-                .execute(conn)?;
+            diesel::update(
+                $table::table
+                    .filter($table::booking_id.eq(booking_id))
+                    .filter($table::status.eq("pending")),
+            )
+            .set($table::status.eq("skipped"))
+            .execute(conn)?;
             Ok(())
         }
 

@@ -348,13 +348,22 @@ pub fn lonely_stops(conn: &mut DbConn, before: NaiveDateTime) -> Result<Vec<Even
 
 // --- Charges ----------------------------------------------------------------------------------
 
-/// The latest revision of a charge kind for a source: (revision, quantity, unit price).
+/// The latest revision of a charge kind for a source.
+#[derive(Debug, Clone, Queryable)]
+pub struct LatestCharge {
+    pub revision: i32,
+    pub quantity: i64,
+    pub unit_price_cents: i64,
+    pub description: String,
+    pub service_date: NaiveDate,
+}
+
 pub fn latest_charge(
     conn: &mut DbConn,
     source_type: &str,
     source_id: i64,
     kind: &str,
-) -> Result<Option<(i32, i64, i64)>, DbError> {
+) -> Result<Option<LatestCharge>, DbError> {
     Ok(charges::table
         .filter(charges::source_type.eq(source_type))
         .filter(charges::source_id.eq(source_id))
@@ -363,6 +372,8 @@ pub fn latest_charge(
             charges::revision,
             charges::quantity,
             charges::unit_price_cents,
+            charges::description,
+            charges::service_date,
         ))
         .order(charges::revision.desc())
         .first(conn)

@@ -400,7 +400,11 @@ pub fn check_out(
         }
         // At least a minute, so a check-out right after check-in is still a valid interval.
         let end = timestamp(now()).max(row.started_at + Duration::minutes(1));
-        rows::close_record(c, row.id, end, timestamp(now()))?;
+        if !rows::close_record(c, row.id, end, timestamp(now()))? {
+            return Err(ServiceError::Conflict(
+                "This usage was checked out just now.".into(),
+            ));
+        }
         charge_record(c, ctx, row.id)?;
         let changes = Changes::new().set("ended_at", &end.and_utc());
         audit::record(c, by, "usage.check_out", "usage", Some(row.id), changes)?;
@@ -447,8 +451,17 @@ pub fn enter(
             }
         }
         if let Some(booking) = new.booking_id {
-            let row = booking_rows::find_booking(c, booking.get())
-                .map_err(|_| ServiceError::Invalid(format!("There is no booking {booking}.")))?;
+            let row = booking_rows::find_booking(c, booking.get()).map_err(|e| match e {
+                DbError::NotFound => {
+                    ServiceError::Invalid(format!("There is no booking {booking}."))
+                }
+                other => other.into(),
+            })?;
+            if row.status != "confirmed" {
+                return Err(ServiceError::Invalid(format!(
+                    "Booking {booking} is cancelled; enter the usage without it."
+                )));
+            }
             if row.customer_id != customer.id.get() || row.resource_id != new.resource_id.get() {
                 return Err(ServiceError::Invalid(
                     "That booking is for another customer or machine.".into(),
@@ -604,6 +617,9 @@ fn charge_record(c: &mut DbConn, ctx: &Context<'_>, id: i64) -> Result<(), Servi
         minimum: machine.minimum_charge,
     };
     if let Some(booking_id) = row.booking_id {
+        // Serialised with the booking's settlement: a no-show is either seen here and reversed,
+        // or not written because this usage is seen there.
+        lock_row(c, "bookings", booking_id)?;
         let booking = booking_rows::find_booking(c, booking_id)?;
         let records = rows::closed_of_booking(c, booking_id)?;
         let actual: i64 = records
@@ -677,106 +693,123 @@ fn charge_record(c: &mut DbConn, ctx: &Context<'_>, id: i64) -> Result<(), Servi
     rebill(c, &spec)
 }
 
-/// Brings the ledger in line with `spec`: if the latest revision differs, it is reversed and
-/// the next revision written; the minimum-charge top-up follows under its own source type.
+/// One row to write for a `ChargeFor`.
+struct Line<'a> {
+    source_type: &'a str,
+    kind: &'a str,
+    revision: i32,
+    quantity: i64,
+    unit_price_cents: i64,
+    description: String,
+    service_date: NaiveDate,
+}
+
+/// The latest revision of `kind` for a source, unless it has been reversed.
+fn live_charge(
+    c: &mut DbConn,
+    source_type: &str,
+    source_id: i64,
+    kind: &str,
+) -> Result<Option<rows::LatestCharge>, ServiceError> {
+    match rows::latest_charge(c, source_type, source_id, kind)? {
+        Some(latest) if !rows::is_reversed(c, source_type, source_id, latest.revision)? => {
+            Ok(Some(latest))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The reversal of a charge: one negative amount, the exact price of what it cancels, on the
+/// same date and describing the same line.
+fn reversal_of<'a>(source_type: &'a str, charge: &rows::LatestCharge, time: bool) -> Line<'a> {
+    let amount = if time {
+        Money::from_cents(charge.unit_price_cents)
+            .times(crate::domain::billing::hours(charge.quantity))
+    } else {
+        Money::from_cents(charge.unit_price_cents * charge.quantity)
+    };
+    Line {
+        source_type,
+        kind: "reversal",
+        revision: charge.revision,
+        quantity: 1,
+        unit_price_cents: -amount.cents(),
+        description: format!("Reversed: {}", charge.description),
+        service_date: charge.service_date,
+    }
+}
+
+/// Brings the ledger in line with `spec`: if the live revision differs, it is reversed and the
+/// next revision written; the minimum-charge top-up follows under its own source type.
 fn rebill(c: &mut DbConn, spec: &ChargeFor<'_>) -> Result<(), ServiceError> {
     let minutes = spec.billed.map_or(0, |b| b.minutes);
     let top_up = spec.billed.map_or(Money::ZERO, |b| b.minimum_top_up);
     let minimum_source = format!("{}_minimum", spec.source_type);
     let latest = rows::latest_charge(c, spec.source_type, spec.source_id, "usage")?;
-    let live = match latest {
-        Some((revision, q, p))
-            if !rows::is_reversed(c, spec.source_type, spec.source_id, revision)? =>
-        {
-            Some((revision, q, p))
-        }
-        _ => None,
-    };
-    let live_top_up = match live {
-        Some((revision, _, _)) => {
-            rows::latest_charge(c, &minimum_source, spec.source_id, "manual")?
-                .filter(|(r, _, _)| *r == revision)
-                .map_or(0, |(_, _, p)| p)
-        }
-        None => 0,
+    let live = live_charge(c, spec.source_type, spec.source_id, "usage")?;
+    let live_top_up = match &live {
+        Some(usage) => live_charge(c, &minimum_source, spec.source_id, "manual")?
+            .filter(|t| t.revision == usage.revision),
+        None => None,
     };
     let wanted = (minutes > 0).then_some((minutes, spec.hourly.cents(), top_up.cents()));
-    if live.map(|(_, q, p)| (q, p, live_top_up)) == wanted {
+    let now_billed = live.as_ref().map(|l| {
+        let t = live_top_up.as_ref().map_or(0, |t| t.unit_price_cents);
+        (l.quantity, l.unit_price_cents, t)
+    });
+    if now_billed == wanted {
         return Ok(());
     }
-    let next = match latest {
-        Some((revision, ..)) => revision + 1,
-        None => 0,
-    };
-    if let Some((revision, q, p)) = live {
-        // A reversal is one negative amount: the exact price of what it cancels.
-        let amount = Money::from_cents(p).times(crate::domain::billing::hours(q));
-        write_charge(
-            c,
-            spec,
-            spec.source_type,
-            "reversal",
-            revision,
-            1,
-            -amount.cents(),
-            "Reversed: ",
-        )?;
-        if live_top_up != 0 {
-            write_charge(
-                c,
-                spec,
-                &minimum_source,
-                "reversal",
-                revision,
-                1,
-                -live_top_up,
-                "Reversed: minimum charge, ",
-            )?;
+    let next = latest.map_or(0, |l| l.revision + 1);
+    let mut lines = Vec::new();
+    if let Some(usage) = &live {
+        lines.push(reversal_of(spec.source_type, usage, true));
+        if let Some(top_up) = &live_top_up {
+            lines.push(reversal_of(&minimum_source, top_up, false));
         }
     }
-    if let Some((q, p, t)) = wanted {
-        write_charge(c, spec, spec.source_type, "usage", next, q, p, "")?;
-        if t != 0 {
-            write_charge(
-                c,
-                spec,
-                &minimum_source,
-                "manual",
-                next,
-                1,
-                t,
-                "Minimum charge: ",
-            )?;
+    if let Some((quantity, unit, top_up)) = wanted {
+        lines.push(Line {
+            source_type: spec.source_type,
+            kind: "usage",
+            revision: next,
+            quantity,
+            unit_price_cents: unit,
+            description: spec.description.clone(),
+            service_date: spec.service_date,
+        });
+        if top_up != 0 {
+            lines.push(Line {
+                source_type: &minimum_source,
+                kind: "manual",
+                revision: next,
+                quantity: 1,
+                unit_price_cents: top_up,
+                description: format!("Minimum charge: {}", spec.description),
+                service_date: spec.service_date,
+            });
         }
+    }
+    for line in &lines {
+        write_charge(c, spec, line)?;
     }
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn write_charge(
-    c: &mut DbConn,
-    spec: &ChargeFor<'_>,
-    source_type: &str,
-    kind: &str,
-    revision: i32,
-    quantity: i64,
-    unit_price_cents: i64,
-    prefix: &str,
-) -> Result<(), ServiceError> {
-    let description = format!("{prefix}{}", spec.description);
+fn write_charge(c: &mut DbConn, spec: &ChargeFor<'_>, line: &Line<'_>) -> Result<(), ServiceError> {
     booking_rows::insert_charge_once(
         c,
         &NewChargeRow {
             customer_id: spec.customer_id,
             user_id: spec.user_id,
-            kind,
-            source_type,
+            kind: line.kind,
+            source_type: line.source_type,
             source_id: spec.source_id,
-            revision,
-            service_date: spec.service_date,
-            description: &description,
-            quantity,
-            unit_price_cents,
+            revision: line.revision,
+            service_date: line.service_date,
+            description: &line.description,
+            quantity: line.quantity,
+            unit_price_cents: line.unit_price_cents,
             price_category: &spec.price_category,
             vat_category: "standard",
             machine_category_id: spec.machine_category_id,
@@ -789,32 +822,29 @@ fn write_charge(
 /// Usage turned up for a booking already charged as a no-show: the no-show is reversed, so the
 /// booking is billed for its usage instead, never on top.
 fn reverse_no_show(c: &mut DbConn, booking: &BookingRow) -> Result<(), ServiceError> {
-    let Some((revision, q, p)) = rows::latest_charge(c, "booking", booking.id, "no_show")? else {
+    let Some(no_show) = live_charge(c, "booking", booking.id, "no_show")? else {
         return Ok(());
     };
-    if rows::is_reversed(c, "booking", booking.id, revision)? {
-        return Ok(());
-    }
-    booking_rows::insert_charge_once(
-        c,
-        &NewChargeRow {
-            customer_id: booking.customer_id,
-            user_id: Some(booking.user_id),
-            kind: "reversal",
-            source_type: "booking",
-            source_id: booking.id,
-            revision,
-            service_date: booking.starts_at.date(),
-            description: "Reversed: no-show (usage was reported)",
-            quantity: q,
-            unit_price_cents: -p,
-            price_category: &booking.price_category,
-            vat_category: "standard",
-            machine_category_id: None,
-            created_at: timestamp(now()),
-        },
-    )?;
-    Ok(())
+    let line = Line {
+        description: format!(
+            "{} (usage was reported)",
+            reversal_of("booking", &no_show, false).description
+        ),
+        ..reversal_of("booking", &no_show, false)
+    };
+    let spec = ChargeFor {
+        customer_id: booking.customer_id,
+        user_id: Some(booking.user_id),
+        source_type: "booking",
+        source_id: booking.id,
+        service_date: no_show.service_date,
+        description: String::new(),
+        price_category: booking.price_category.clone(),
+        machine_category_id: None,
+        hourly: Money::ZERO,
+        billed: None,
+    };
+    write_charge(c, &spec, &line)
 }
 
 // --- No-shows ---------------------------------------------------------------------------------
@@ -831,6 +861,8 @@ pub fn settle_booking(
         let Some(booking_id) = booking_rows::claimed_settlement(c, settlement, owner)? else {
             return Ok(None);
         };
+        // Usage being written for the booking at this moment waits for (or is seen by) this.
+        lock_row(c, "bookings", booking_id)?;
         let booking = booking_rows::find_booking(c, booking_id)?;
         let outcome = if booking.status != "confirmed" {
             "skipped"
@@ -854,6 +886,7 @@ pub fn mark_no_show(
 ) -> Result<Money, ServiceError> {
     staff_only(by, "mark no-shows")?;
     write_tx(conn, |c| {
+        lock_row(c, "bookings", booking.get())?;
         let row = booking_rows::find_booking(c, booking.get())?;
         if row.status != "confirmed" {
             return Err(ServiceError::Conflict("This booking is cancelled.".into()));
@@ -866,6 +899,11 @@ pub fn mark_no_show(
         if rows::booking_was_used(c, booking.get())? {
             return Err(ServiceError::Conflict(
                 "This booking has usage; correct the usage instead.".into(),
+            ));
+        }
+        if live_charge(c, "booking", booking.get(), "no_show")?.is_some() {
+            return Err(ServiceError::Conflict(
+                "This booking is already charged as a no-show.".into(),
             ));
         }
         let fee = charge_no_show(c, ctx, &row)?;
@@ -1124,12 +1162,8 @@ pub fn no_shows(
     staff_only(by, "see no-shows")?;
     let mut found = Vec::new();
     for booking in bookings {
-        if let Some((revision, ..)) =
-            rows::latest_charge(conn, "booking", booking.get(), "no_show")?
-        {
-            if !rows::is_reversed(conn, "booking", booking.get(), revision)? {
-                found.push(*booking);
-            }
+        if live_charge(conn, "booking", booking.get(), "no_show")?.is_some() {
+            found.push(*booking);
         }
     }
     Ok(found)

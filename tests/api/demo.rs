@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use diesel::prelude::*;
 use obrador::db::schema::{customers, users};
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with};
 
 fn demo(app: &crate::helpers::TestApp) -> String {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_obrador"))
@@ -261,4 +261,137 @@ async fn demo_trains_people_with_tutors_sessions_and_last_months_attendance_once
         loaded,
         "a second run adds nothing"
     );
+}
+
+/// Rows in the tables usage writes to.
+fn usage_rows(conn: &mut obrador::db::DbConn) -> [i64; 3] {
+    use obrador::db::schema::{charges, usage_events, usage_records};
+    [
+        usage_records::table.count().get_result(&mut *conn),
+        usage_events::table.count().get_result(&mut *conn),
+        charges::table.count().get_result(&mut *conn),
+    ]
+    .map(|count| count.expect("count"))
+}
+
+#[tokio::test]
+async fn demo_turns_last_months_bookings_into_usage_once() {
+    use std::sync::Arc;
+
+    use obrador::db::schema::{charges, usage_events, usage_records};
+    use obrador::jobs::{run_batch_blocking, settle::Settle, Job};
+    use obrador::services::{usage, By};
+
+    // No background settling while the demo loads: the ledger is the demo's alone.
+    let app = spawn_app_with(|s| s.jobs.enabled = false).await;
+    let first = demo(&app);
+    assert!(
+        first.contains("2 walk-ins, 2 no-shows, 1 correction"),
+        "{first}"
+    );
+    let mut conn = app.db.conn();
+
+    // Usage of every source, linked to its booking except the walk-ins.
+    let records: Vec<(i64, String, String, Option<i64>, i32)> = usage_records::table
+        .select((
+            usage_records::id,
+            usage_records::source,
+            usage_records::status,
+            usage_records::booking_id,
+            usage_records::revision,
+        ))
+        .load(&mut *conn)
+        .expect("usage");
+    let of = |source: &str| records.iter().filter(|r| r.1 == source).count();
+    let (front_desk, staff, device) = (of("front_desk"), of("staff"), of("device"));
+    assert!(
+        front_desk > 50 && staff > 10 && device > 10,
+        "front desk {front_desk}, staff {staff}, device {device}"
+    );
+    let walk_ins = records
+        .iter()
+        .filter(|r| r.1 != "device" && r.3.is_none())
+        .count();
+    assert_eq!(walk_ins, 2);
+
+    // The laser cutters' events are paired into records: each closed one has its start and stop;
+    // one start was never stopped and one stop found no start.
+    let events: Vec<(String, Option<i64>)> = usage_events::table
+        .select((usage_events::kind, usage_events::usage_id))
+        .load(&mut *conn)
+        .expect("events");
+    for (id, _, status, booking, _) in records.iter().filter(|r| r.1 == "device") {
+        assert!(booking.is_some(), "device use {id} found its booking");
+        let paired = |kind: &str| {
+            events
+                .iter()
+                .filter(|(k, usage)| k == kind && *usage == Some(*id))
+                .count()
+        };
+        let stops = usize::from(status == "closed");
+        assert_eq!((paired("start"), paired("stop")), (1, stops), "{id}");
+    }
+    let open = records
+        .iter()
+        .filter(|r| r.1 == "device" && r.2 == "open")
+        .count();
+    assert_eq!(open, 1);
+    let lonely = events
+        .iter()
+        .filter(|(kind, usage)| kind == "stop" && usage.is_none())
+        .count();
+    assert_eq!(lonely, 1);
+    let anomalies = usage::anomalies(&mut conn, &By::System("test")).expect("anomalies");
+    assert!(
+        anomalies.iter().any(|a| a.kind == "open_too_long"),
+        "{anomalies:?}"
+    );
+
+    // Two no-shows charged, and one audited correction: its reversal and second revision.
+    let ledger: Vec<(String, String, i32)> = charges::table
+        .select((charges::source_type, charges::kind, charges::revision))
+        .load(&mut *conn)
+        .expect("charges");
+    let no_shows = |ledger: &[(String, String, i32)]| {
+        ledger
+            .iter()
+            .filter(|(source, kind, _)| source == "booking" && kind == "no_show")
+            .count()
+    };
+    assert_eq!(no_shows(&ledger), 2);
+    assert!(ledger
+        .iter()
+        .any(|(source, kind, _)| source == "booking_usage" && kind == "reversal"));
+    assert!(ledger
+        .iter()
+        .any(|(source, kind, revision)| source == "booking_usage"
+            && kind == "usage"
+            && *revision == 1));
+    assert_eq!(records.iter().filter(|r| r.4 > 0).count(), 1);
+    let loaded = usage_rows(&mut conn);
+    drop(conn);
+
+    let second = demo(&app);
+    assert!(
+        second.contains("Usage: last month's usage already there"),
+        "{second}"
+    );
+    assert_eq!(
+        usage_rows(&mut app.db.conn()),
+        loaded,
+        "a second run adds nothing"
+    );
+
+    // The settle job then finds every ended demo booking used or settled: no more no-shows.
+    let job: Arc<dyn Job> = Arc::new(Settle::new(&app.settings, "test"));
+    while run_batch_blocking(job.clone(), app.db.pool(), obrador::jobs::now())
+        .await
+        .expect("batch")
+        > 0
+    {}
+    let ledger: Vec<(String, String, i32)> = charges::table
+        .select((charges::source_type, charges::kind, charges::revision))
+        .load(&mut *app.db.conn())
+        .expect("charges");
+    assert_eq!(no_shows(&ledger), 2);
 }

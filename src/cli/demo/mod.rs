@@ -4,6 +4,7 @@
 mod machines;
 mod people;
 mod training;
+mod usage;
 
 use crate::config::Settings;
 
@@ -15,6 +16,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<()> {
     let summary = people::load(&mut conn)?;
     let workshop = machines::load(&mut conn, settings.timezone()?)?;
     let training = training::load(&mut conn, settings.timezone()?)?;
+    let usage = usage::load(&mut conn, settings.timezone()?)?;
     println!(
         "Demo workshop loaded into {}.",
         settings.database_url()?.redacted()
@@ -45,6 +47,26 @@ pub fn run(settings: &Settings) -> anyhow::Result<()> {
             training.past_sessions,
             training.attendance,
             training.granted
+        );
+    }
+    if usage.is_empty() {
+        println!(
+            "Usage: last month's usage already there; anomalies to review: {}.",
+            usage.anomalies
+        );
+    } else {
+        println!(
+            "Usage: {} front-desk and {} staff entries for last month's bookings, {} device \
+             events from the laser cutters ({} records), {} walk-ins, {} no-shows, {} \
+             correction; anomalies to review: {}.",
+            usage.front_desk,
+            usage.staff,
+            usage.events,
+            usage.device_records,
+            usage.walk_ins,
+            usage.no_shows,
+            usage.corrections,
+            usage.anomalies
         );
     }
     println!("Try: admin@demo.obrador.example (admin), recepcio@demo.obrador.example (staff),");
