@@ -263,6 +263,7 @@ diesel::table! {
         machine_category_id -> Nullable<BigInt>,
         deferred_to_month -> Nullable<Text>,
         created_at -> Timestamp,
+        invoice_line_id -> Nullable<BigInt>,
     }
 }
 
@@ -290,6 +291,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     usage_records,
     usage_events,
     booking_settlements,
+    invoices,
+    invoice_lines,
+    chain_head,
+    payments,
+    plans,
+    plan_included_hours,
+    subscriptions,
 );
 
 diesel::table! {
@@ -466,3 +474,111 @@ diesel::table! {
         lease_until -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    /// Invoices and credit notes: drafts while staff review them, then issued and immutable.
+    invoices (id) {
+        id -> BigInt,
+        kind -> Text,
+        status -> Text,
+        customer_id -> BigInt,
+        month -> Text,
+        corrects_id -> Nullable<BigInt>,
+        notes -> Text,
+        series -> Nullable<Text>,
+        number -> Nullable<Text>,
+        issue_date -> Nullable<Date>,
+        due_date -> Nullable<Date>,
+        supplier_name -> Nullable<Text>,
+        supplier_tax_id -> Nullable<Text>,
+        supplier_address -> Nullable<Text>,
+        customer_name -> Nullable<Text>,
+        customer_tax_id -> Nullable<Text>,
+        customer_address -> Nullable<Text>,
+        net_cents -> Nullable<BigInt>,
+        vat_cents -> Nullable<BigInt>,
+        total_cents -> Nullable<BigInt>,
+        chain_position -> Nullable<BigInt>,
+        previous_hash -> Nullable<Text>,
+        record_hash -> Nullable<Text>,
+        content_digest -> Nullable<Text>,
+        generated_at -> Nullable<Text>,
+        pdf -> Nullable<Binary>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        issued_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    invoice_lines (id) {
+        id -> BigInt,
+        invoice_id -> BigInt,
+        position -> Integer,
+        charge_id -> Nullable<BigInt>,
+        service_date -> Date,
+        description -> Text,
+        unit -> Text,
+        quantity -> BigInt,
+        unit_price_cents -> BigInt,
+        vat_category -> Text,
+        vat_rate -> Text,
+        net_cents -> BigInt,
+        edited -> Bool,
+    }
+}
+
+diesel::table! {
+    /// The single head of the documents' integrity chain.
+    chain_head (id) {
+        id -> Integer,
+        position -> BigInt,
+        last_hash -> Text,
+    }
+}
+
+diesel::table! {
+    payments (id) {
+        id -> BigInt,
+        invoice_id -> BigInt,
+        paid_on -> Date,
+        amount_cents -> BigInt,
+        method -> Text,
+        reference -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    plans (id) {
+        id -> BigInt,
+        name -> Text,
+        monthly_fee_cents -> BigInt,
+        discount_percent -> Integer,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    plan_included_hours (plan_id, category_id) {
+        plan_id -> BigInt,
+        category_id -> BigInt,
+        minutes -> Integer,
+    }
+}
+
+diesel::table! {
+    subscriptions (id) {
+        id -> BigInt,
+        customer_id -> BigInt,
+        plan_id -> BigInt,
+        first_month -> Text,
+        last_month -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(invoice_lines -> invoices (invoice_id));
+diesel::joinable!(payments -> invoices (invoice_id));

@@ -559,7 +559,12 @@ pub fn correct(
             id.get(),
             &Correction {
                 customer_id: change.customer_id.map(CustomerId::get).or(old.customer_id),
-                user_id: change.user_id.map(UserId::get).or(old.user_id),
+                // Another account's record does not keep the previous account's person.
+                user_id: match (change.user_id, change.customer_id) {
+                    (Some(user), _) => Some(user.get()),
+                    (None, Some(customer)) if Some(customer.get()) != old.customer_id => None,
+                    (None, _) => old.user_id,
+                },
                 started_at: timestamp(change.started_at),
                 ended_at: change.ended_at.map(timestamp),
                 status,
@@ -906,7 +911,11 @@ pub fn mark_no_show(
                 "This booking is already charged as a no-show.".into(),
             ));
         }
-        let fee = charge_no_show(c, ctx, &row)?;
+        let Some(fee) = charge_no_show(c, ctx, &row)? else {
+            return Err(ServiceError::Conflict(
+                "This booking was charged as a no-show before; add a manual charge instead.".into(),
+            ));
+        };
         booking_rows::skip_settlement(c, booking.get())?;
         let changes = Changes::new().set("no_show_fee", &fee);
         audit::record(
@@ -922,11 +931,12 @@ pub fn mark_no_show(
 }
 
 /// The no-show charge: the booked price at the booking's rate, times the configured share.
+/// `None` when a no-show charge of the booking was written before (and since reversed).
 fn charge_no_show(
     c: &mut DbConn,
     ctx: &Context<'_>,
     booking: &BookingRow,
-) -> Result<Money, ServiceError> {
+) -> Result<Option<Money>, ServiceError> {
     let machine = resource_rows::find(c, ResourceId::new(booking.resource_id))?;
     let minutes = elapsed_minutes(booking.starts_at.and_utc(), booking.ends_at.and_utc());
     let price = time_price(
@@ -943,7 +953,7 @@ fn charge_no_show(
             machine.name,
             when(ctx.tz, start, booking.ends_at.and_utc())
         );
-        booking_rows::insert_charge_once(
+        let written = booking_rows::insert_charge_once(
             c,
             &NewChargeRow {
                 customer_id: booking.customer_id,
@@ -962,8 +972,11 @@ fn charge_no_show(
                 created_at: timestamp(now()),
             },
         )?;
+        if !written {
+            return Ok(None);
+        }
     }
-    Ok(fee)
+    Ok(Some(fee))
 }
 
 // --- Reading ----------------------------------------------------------------------------------
@@ -996,8 +1009,11 @@ pub fn list(
     };
     if let Some(actor) = by.actor() {
         if !actor.is_staff() {
+            // A member's own account shows all its usage (a device may name only the account);
+            // an employee of a business sees their own, the business's admin all of it.
             filter.customer_id = Some(actor.customer_id.get());
-            if actor.role != Role::BusinessAdmin {
+            let kind = account_rows::find_customer(conn, actor.customer_id)?.kind;
+            if kind == crate::domain::CustomerKind::Business && actor.role != Role::BusinessAdmin {
                 filter.user_id = Some(actor.user_id.get());
             }
         }

@@ -53,10 +53,13 @@ fn menu(chrome: &Chrome<'_>) -> Markup {
                 Some(user) => {
                     a href="/bookings" { "My bookings" }
                     a href="/trainings" { "My trainings" }
+                    a href="/usage" { "My usage" }
                     @if user.role == Role::Tutor {
                         a href="/tutor/schedule" { "My schedule" }
                     }
                     @if user.role.is_staff() {
+                        a href="/staff/today" { "Today" }
+                        a href="/staff/usage" { "Usage" }
                         a href="/staff/machines" { "Machines & hours" }
                         a href="/staff/training" { "Courses & sessions" }
                         a href="/staff/customers" { "Customers" }

@@ -21,3 +21,4 @@ mod web_bookings;
 mod web_qualifications;
 mod web_staff;
 mod web_training;
+mod web_usage;

@@ -12,6 +12,7 @@ mod session;
 mod staff;
 mod training;
 mod tutor;
+mod usage;
 mod wall_clock;
 
 use actix_web::http::{header, StatusCode};
@@ -72,6 +73,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             web::post().to(business::save_person),
         )
         .route("/tutor/schedule", web::get().to(tutor::schedule))
+        .route("/usage", web::get().to(usage::mine))
         .configure(bookings::configure)
         .configure(training::configure)
         .configure(staff::configure);

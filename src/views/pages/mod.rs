@@ -10,3 +10,4 @@ pub mod password_reset;
 pub mod staff;
 pub mod training;
 pub mod tutor;
+pub mod usage;

@@ -1,6 +1,7 @@
-//! The staff screens: customer accounts, users, the audit log, the mail outbox, machines, their
-//! categories and qualifications, and the workshop's hours. Every handler takes the `Staff`
-//! extractor, so other users get 403 and visitors are sent to sign in.
+//! The staff screens: the front desk's board and usage, customer accounts, users, the audit log,
+//! the mail outbox, machines, their categories and qualifications, and the workshop's hours.
+//! Every handler takes the `Staff` extractor, so other users get 403 and visitors are sent to
+//! sign in.
 mod audit;
 mod customer;
 mod customers;
@@ -9,7 +10,9 @@ mod machines;
 mod new_user;
 mod outbox;
 mod qualifications;
+mod today;
 mod training;
+mod usage;
 mod user;
 mod users;
 
@@ -76,7 +79,29 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .route(
             "/staff/training/sessions",
             web::post().to(training::add_session),
-        );
+        )
+        .route("/staff/today", web::get().to(today::show))
+        .route(
+            "/staff/today/bookings/{id}/check-in",
+            web::post().to(today::check_in),
+        )
+        .route(
+            "/staff/today/bookings/{id}/no-show",
+            web::post().to(today::no_show),
+        )
+        .route(
+            "/staff/today/usage/{id}/check-out",
+            web::post().to(today::check_out),
+        )
+        .route("/staff/today/walk-in", web::post().to(today::walk_in))
+        .route("/staff/usage", web::get().to(usage::list))
+        .route("/staff/usage", web::post().to(usage::enter))
+        .route(
+            "/staff/usage/events/{id}/dismiss",
+            web::post().to(usage::dismiss),
+        )
+        .route("/staff/usage/{id}", web::get().to(usage::show))
+        .route("/staff/usage/{id}", web::post().to(usage::correct));
 }
 
 /// `?q=` of a list page.

@@ -8,7 +8,9 @@ pub mod machines;
 pub mod new_user;
 pub mod outbox;
 pub mod qualifications;
+pub mod today;
 pub mod training;
+pub mod usage;
 pub mod user;
 pub mod users;
 

@@ -1,0 +1,15 @@
+DROP TRIGGER charges_invoiced_immutable ON charges;
+DROP FUNCTION refuse_moving_invoiced_charge();
+DROP TRIGGER invoice_lines_immutable ON invoice_lines;
+DROP FUNCTION refuse_issued_invoice_line();
+DROP TRIGGER invoices_immutable ON invoices;
+DROP FUNCTION refuse_issued_invoice();
+DROP TABLE subscriptions;
+DROP TABLE plan_included_hours;
+DROP TABLE plans;
+DROP TABLE payments;
+DROP TABLE chain_head;
+DROP INDEX charges_open;
+ALTER TABLE charges DROP COLUMN invoice_line_id;
+DROP TABLE invoice_lines;
+DROP TABLE invoices;

@@ -1,0 +1,15 @@
+DROP TRIGGER charges_invoiced_immutable;
+DROP TRIGGER invoice_lines_immutable_delete;
+DROP TRIGGER invoice_lines_immutable_update;
+DROP TRIGGER invoice_lines_immutable_insert;
+DROP TRIGGER invoices_immutable_delete;
+DROP TRIGGER invoices_immutable_update;
+DROP TABLE subscriptions;
+DROP TABLE plan_included_hours;
+DROP TABLE plans;
+DROP TABLE payments;
+DROP TABLE chain_head;
+DROP INDEX charges_open;
+ALTER TABLE charges DROP COLUMN invoice_line_id;
+DROP TABLE invoice_lines;
+DROP TABLE invoices;
