@@ -29,6 +29,20 @@ pub struct Settings {
     pub workshop: WorkshopSettings,
     pub booking: BookingSettings,
     pub jobs: JobsSettings,
+    pub invoicing: InvoicingSettings,
+}
+
+/// VAT per kind of item and payment terms.
+#[derive(Debug, Clone, Deserialize)]
+pub struct InvoicingSettings {
+    /// Percent on machine time, tutor hours, fees and plans.
+    pub vat_standard: String,
+    /// Percent on training seats.
+    pub vat_training: String,
+    /// The legal reference printed when training is exempt (VAT 0).
+    pub training_exemption: String,
+    /// Days from issue to due date.
+    pub payment_days: i64,
 }
 
 /// Which background jobs this instance runs, and how the mail sender retries.

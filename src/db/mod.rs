@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod audit;
 pub mod bookings;
 mod error;
+pub mod invoicing;
 mod lease;
 mod migrations;
 pub mod password_resets;

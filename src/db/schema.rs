@@ -531,7 +531,7 @@ diesel::table! {
 diesel::table! {
     /// The single head of the documents' integrity chain.
     chain_head (id) {
-        id -> Integer,
+        id -> BigInt,
         position -> BigInt,
         last_hash -> Text,
     }

@@ -28,6 +28,15 @@ pub enum Quantity {
 }
 
 impl Quantity {
+    /// A charge's quantity: minutes priced per hour for time (machine usage, tutor hours), a
+    /// count for everything else (seats, fees, plan fees, reversals).
+    pub fn of_charge(kind: &str, quantity: i64) -> Quantity {
+        match kind {
+            "usage" | "tutor" => Quantity::Minutes(quantity),
+            _ => Quantity::Count(quantity),
+        }
+    }
+
     /// The number the unit price is multiplied by: exact hours for minutes, the count otherwise.
     pub fn multiplier(self) -> Decimal {
         match self {

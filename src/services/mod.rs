@@ -7,6 +7,7 @@ pub mod bookings;
 pub mod calendar;
 mod credentials;
 mod error;
+pub mod invoicing;
 pub mod outbox;
 pub mod password_reset;
 pub mod resources;

@@ -1131,11 +1131,10 @@ pub fn month_charges(
         .into_iter()
         .map(|(date, kind, description, quantity, unit)| {
             let unit_price = Money::from_cents(unit);
-            let amount = if is_time(&kind) {
-                unit_price.times(crate::domain::billing::hours(quantity))
-            } else {
-                unit_price.times(rust_decimal::Decimal::from(quantity))
-            };
+            let amount = crate::domain::invoice::line_net(
+                crate::domain::invoice::Quantity::of_charge(&kind, quantity),
+                unit_price,
+            );
             ChargeView {
                 date,
                 kind,
@@ -1153,11 +1152,6 @@ pub fn month_charges(
         charges,
         total,
     })
-}
-
-/// Whether a charge's quantity is minutes (priced per hour) rather than a count.
-fn is_time(kind: &str) -> bool {
-    matches!(kind, "usage" | "tutor")
 }
 
 // --- For the screens ---

@@ -11,6 +11,7 @@ mod database;
 mod demo;
 mod errors;
 mod health;
+mod invoicing;
 mod login;
 mod mail;
 mod password_reset;

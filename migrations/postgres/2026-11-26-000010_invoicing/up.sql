@@ -72,7 +72,7 @@ CREATE INDEX charges_open ON charges (customer_id, invoice_line_id, service_date
 -- The single head of the chain that invoices and credit notes join in issue order; locked by
 -- every issuing transaction, so the chain never forks.
 CREATE TABLE chain_head (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
+    id BIGINT PRIMARY KEY CHECK (id = 1),
     position BIGINT NOT NULL,
     last_hash TEXT NOT NULL
 );

@@ -4,6 +4,7 @@
 mod accounts;
 mod audit;
 mod bookings;
+mod invoices;
 mod password_reset;
 mod resources;
 mod tokens;
@@ -133,7 +134,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .route("/usage/{id}/check-out", web::post().to(usage::check_out))
         .route("/bookings/{id}/check-in", web::post().to(usage::check_in))
         .route("/bookings/{id}/no-show", web::post().to(usage::no_show))
-        .route("/charges", web::get().to(usage::charges));
+        .route("/charges", web::get().to(usage::charges))
+        .route("/invoice-runs", web::post().to(invoices::run))
+        .route("/invoices", web::get().to(invoices::list))
+        .route("/invoices/chain", web::get().to(invoices::chain))
+        .route("/invoices/{id}", web::get().to(invoices::get))
+        .route("/invoices/{id}/issue", web::post().to(invoices::issue));
 }
 
 /// `201 Created` with a JSON body.

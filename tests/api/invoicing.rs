@@ -1,0 +1,430 @@
+//! Monthly invoicing over the API: drafts from open charges (idempotent), gapless numbering and
+//! the integrity chain under concurrency and failure, immutability enforced by the database, and
+//! verification that finds tampering.
+use chrono::{Datelike, Utc};
+use diesel::prelude::*;
+use obrador::db::bookings::{insert_charge_once, NewChargeRow};
+use obrador::db::DbConn;
+use obrador::domain::{CustomerId, InvoiceId, LocalMonth, Role, WorkshopTz};
+use obrador::services::invoicing::{self, Context};
+use obrador::services::{By, ServiceError};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app_with, TestApp};
+
+async fn app() -> TestApp {
+    spawn_app_with(|s| s.jobs.enabled = false).await
+}
+
+fn this_month() -> LocalMonth {
+    LocalMonth::of(WorkshopTz::DEFAULT.local_date(Utc::now()))
+}
+
+/// A charge of this month for `customer`: `kind` with `quantity` at `unit_cents`.
+fn charge(
+    conn: &mut DbConn,
+    customer: CustomerId,
+    source: i64,
+    kind: &str,
+    quantity: i64,
+    unit_cents: i64,
+) {
+    let row = NewChargeRow {
+        customer_id: customer.get(),
+        user_id: None,
+        kind,
+        source_type: "test",
+        source_id: source,
+        revision: 0,
+        service_date: this_month().first_day(),
+        description: "Laser cutter, test",
+        quantity,
+        unit_price_cents: unit_cents,
+        price_category: "member",
+        vat_category: "standard",
+        machine_category_id: None,
+        created_at: Utc::now().naive_utc(),
+    };
+    assert!(insert_charge_once(conn, &row).expect("charge"));
+}
+
+async fn json_of(response: reqwest::Response) -> Value {
+    response.json().await.expect("json")
+}
+
+async fn run(app: &TestApp, staff: &str) -> Value {
+    let response = app
+        .api_send(
+            Method::POST,
+            staff,
+            "/api/v1/invoice-runs",
+            json!({"month": this_month().to_string()}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    json_of(response).await
+}
+
+#[tokio::test]
+async fn the_months_run_drafts_one_invoice_per_customer_and_running_again_adds_only_new_charges() {
+    let app = app().await;
+    let staff = app.token(&app.user(Role::Staff, None));
+    let ana = app.user(Role::Member, None);
+    let bea = app.user(Role::Member, None);
+    {
+        let mut conn = app.db.conn();
+        // 1 h 30 at 25.17 €/h = 37.76 (37.755 rounded half away from zero); 26.80; 5.50.
+        charge(&mut conn, ana.customer_id, 1, "usage", 90, 2517);
+        charge(&mut conn, ana.customer_id, 2, "seat", 1, 2680);
+        charge(&mut conn, ana.customer_id, 3, "late_cancel", 1, 550);
+        charge(&mut conn, bea.customer_id, 4, "usage", 60, 2000);
+    }
+    let first = run(&app, &staff).await;
+    assert_eq!(first["drafts_created"], 2);
+    assert_eq!(first["lines_added"], 4);
+    let again = run(&app, &staff).await;
+    assert_eq!(again["drafts_created"], 0);
+    assert_eq!(again["lines_added"], 0);
+
+    let month = this_month().to_string();
+    let drafts = json_of(
+        app.api_get(
+            &staff,
+            &format!("/api/v1/invoices?month={month}&status=draft"),
+        )
+        .await,
+    )
+    .await;
+    let items = drafts["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2);
+    let ana_draft = items
+        .iter()
+        .find(|i| i["customer_id"] == ana.customer_id.get())
+        .expect("ana's draft");
+    let id = ana_draft["id"].as_i64().expect("id");
+    let invoice = json_of(app.api_get(&staff, &format!("/api/v1/invoices/{id}")).await).await;
+    assert_eq!(invoice["lines"].as_array().expect("lines").len(), 3);
+    assert_eq!(invoice["lines"][0]["net"]["amount"], "37.76");
+    // The worked case: 37.76 + 26.80 + 5.50 = 70.06 at 21 % → VAT 14.71, total 84.77.
+    assert_eq!(invoice["totals"]["net"]["amount"], "70.06");
+    assert_eq!(invoice["totals"]["vat"]["amount"], "14.71");
+    assert_eq!(invoice["totals"]["total"]["amount"], "84.77");
+
+    // A charge that appears later joins the same draft.
+    {
+        let mut conn = app.db.conn();
+        charge(&mut conn, ana.customer_id, 5, "usage", 30, 2000);
+    }
+    let third = run(&app, &staff).await;
+    assert_eq!(
+        (
+            third["drafts_created"].clone(),
+            third["lines_added"].clone()
+        ),
+        (json!(0), json!(1))
+    );
+    let invoice = json_of(app.api_get(&staff, &format!("/api/v1/invoices/{id}")).await).await;
+    assert_eq!(invoice["lines"].as_array().expect("lines").len(), 4);
+
+    // Customers never see drafts; members may not run the month; a bad month is a 422.
+    let ana_token = app.token(&ana);
+    assert_eq!(
+        app.api_get(&ana_token, &format!("/api/v1/invoices/{id}"))
+            .await
+            .status(),
+        404
+    );
+    let refused = app
+        .api_send(
+            Method::POST,
+            &ana_token,
+            "/api/v1/invoice-runs",
+            json!({"month": month}),
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+    let bad = app
+        .api_send(
+            Method::POST,
+            &staff,
+            "/api/v1/invoice-runs",
+            json!({"month": "2026-13"}),
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+}
+
+fn context(app: &TestApp) -> Context {
+    Context::from_settings(&app.settings).expect("context")
+}
+
+/// `count` customers with one charge each, drafted; returns the draft ids.
+async fn drafts(app: &TestApp, staff: &str, count: usize) -> Vec<i64> {
+    {
+        let mut conn = app.db.conn();
+        for i in 0..count {
+            let customer = app.user(Role::Member, None).customer_id;
+            charge(&mut conn, customer, 1000 + i as i64, "usage", 60, 2000);
+        }
+    }
+    run(app, staff).await;
+    let month = this_month().to_string();
+    let listed = json_of(
+        app.api_get(
+            staff,
+            &format!("/api/v1/invoices?month={month}&status=draft"),
+        )
+        .await,
+    )
+    .await;
+    listed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["id"].as_i64())
+        .collect()
+}
+
+#[tokio::test]
+async fn issuing_numbers_without_gaps_even_when_a_failure_follows_numbering() {
+    let app = app().await;
+    let staff = app.token(&app.user(Role::Staff, None));
+    let ids = drafts(&app, &staff, 3).await;
+    let ctx = context(&app);
+    let year = WorkshopTz::DEFAULT.local_date(Utc::now()).year();
+
+    // A failure after the number was taken rolls everything back, the number too.
+    {
+        let mut conn = app.db.conn();
+        let failed = invoicing::issue_with_hook(
+            &mut conn,
+            &ctx,
+            &By::System("test"),
+            InvoiceId::new(ids[0]),
+            &mut |number| {
+                assert_eq!(number, format!("F{year}-000001"));
+                Err(ServiceError::Invalid("injected failure".into()))
+            },
+        );
+        assert!(failed.is_err());
+    }
+    let mut numbers = Vec::new();
+    for id in &ids {
+        let response = app
+            .api_send(
+                Method::POST,
+                &staff,
+                &format!("/api/v1/invoices/{id}/issue"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        let issued = json_of(response).await;
+        assert_eq!(issued["status"], "issued");
+        numbers.push(issued["number"].as_str().expect("number").to_string());
+        assert_eq!(
+            issued["chain"]["record_hash"].as_str().expect("hash").len(),
+            64
+        );
+    }
+    assert_eq!(
+        numbers,
+        (1..=3)
+            .map(|n| format!("F{year}-{n:06}"))
+            .collect::<Vec<_>>()
+    );
+    let twice = app
+        .api_send(
+            Method::POST,
+            &staff,
+            &format!("/api/v1/invoices/{}/issue", ids[0]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(twice.status(), 409);
+    let chain = json_of(app.api_get(&staff, "/api/v1/invoices/chain").await).await;
+    assert_eq!(chain["intact"], true);
+    assert_eq!(chain["documents"], 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn eight_clients_issuing_two_hundred_drafts_at_once_leave_no_gap_and_no_fork() {
+    let app = app().await;
+    let staff = app.token(&app.user(Role::Staff, None));
+    let ids = drafts(&app, &staff, 200).await;
+    assert_eq!(ids.len(), 200);
+    let handles: Vec<_> = (0..8)
+        .map(|client| {
+            let (http, base, token) = (app.client.clone(), app.address.clone(), staff.clone());
+            // Every client tries every draft, in its own order: each draft is issued once.
+            let mut mine = ids.clone();
+            mine.rotate_left(client * 25);
+            tokio::spawn(async move {
+                let mut issued = 0;
+                for id in mine {
+                    let status = http
+                        .post(format!("{base}/api/v1/invoices/{id}/issue"))
+                        .bearer_auth(&token)
+                        .send()
+                        .await
+                        .expect("sent")
+                        .status()
+                        .as_u16();
+                    assert!(status == 200 || status == 409, "{status}");
+                    issued += usize::from(status == 200);
+                }
+                issued
+            })
+        })
+        .collect();
+    let mut total = 0;
+    for handle in handles {
+        total += handle.await.expect("task");
+    }
+    assert_eq!(total, 200, "each draft issued exactly once");
+    let month = this_month().to_string();
+    let issued = json_of(
+        app.api_get(
+            &staff,
+            &format!("/api/v1/invoices?month={month}&status=issued"),
+        )
+        .await,
+    )
+    .await;
+    let mut numbers: Vec<i64> = issued["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["number"].as_str()?.rsplit('-').next()?.parse().ok())
+        .collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=200).collect::<Vec<_>>());
+    let chain = json_of(app.api_get(&staff, "/api/v1/invoices/chain").await).await;
+    assert_eq!(chain["intact"], true, "{chain}");
+    assert_eq!(chain["documents"], 200);
+}
+
+#[tokio::test]
+async fn the_database_refuses_to_change_an_issued_invoice_and_verify_finds_tampering() {
+    let app = app().await;
+    let staff = app.token(&app.user(Role::Staff, None));
+    let ids = drafts(&app, &staff, 2).await;
+    for id in &ids {
+        let response = app
+            .api_send(
+                Method::POST,
+                &staff,
+                &format!("/api/v1/invoices/{id}/issue"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+    }
+    let mut conn = app.db.conn();
+    for statement in [
+        format!("UPDATE invoices SET total_cents = 1 WHERE id = {}", ids[0]),
+        format!("DELETE FROM invoices WHERE id = {}", ids[0]),
+        format!(
+            "UPDATE invoice_lines SET net_cents = 1 WHERE invoice_id = {}",
+            ids[0]
+        ),
+        format!("DELETE FROM invoice_lines WHERE invoice_id = {}", ids[0]),
+        "UPDATE charges SET invoice_line_id = NULL WHERE invoice_line_id IS NOT NULL".to_string(),
+    ] {
+        let refused = diesel::sql_query(&statement).execute(&mut *conn);
+        let message = format!("{refused:?}");
+        assert!(message.contains("immutable"), "{statement}: {message}");
+    }
+    assert!(invoicing::verify(&mut conn).expect("verify").intact);
+
+    // Someone drops the triggers and edits an amount: verification names the document.
+    let drops: &[&str] = match app.db.backend() {
+        obrador::db::Backend::Sqlite => &[
+            "DROP TRIGGER invoice_lines_immutable_update",
+            "DROP TRIGGER invoices_immutable_update",
+        ],
+        obrador::db::Backend::Postgres => &[
+            "DROP TRIGGER invoice_lines_immutable ON invoice_lines",
+            "DROP TRIGGER invoices_immutable ON invoices",
+        ],
+    };
+    for drop in drops {
+        diesel::sql_query(*drop)
+            .execute(&mut *conn)
+            .expect("dropped");
+    }
+    let second =
+        invoicing::get(&mut conn, &By::System("test"), InvoiceId::new(ids[1])).expect("invoice");
+    diesel::sql_query(format!(
+        "UPDATE invoice_lines SET net_cents = net_cents + 100 WHERE invoice_id = {}",
+        ids[1]
+    ))
+    .execute(&mut *conn)
+    .expect("tampered");
+    let state = invoicing::verify(&mut conn).expect("verify");
+    assert!(!state.intact);
+    assert_eq!(state.first_broken, second.number);
+}
+
+#[tokio::test]
+async fn customers_see_their_own_issued_invoices_and_nobody_elses() {
+    let app = app().await;
+    let staff = app.token(&app.user(Role::Staff, None));
+    let ana = app.user(Role::Member, None);
+    let bea = app.user(Role::Member, None);
+    {
+        let mut conn = app.db.conn();
+        charge(&mut conn, ana.customer_id, 1, "usage", 60, 2000);
+        charge(&mut conn, bea.customer_id, 2, "usage", 60, 2000);
+    }
+    run(&app, &staff).await;
+    let month = this_month().to_string();
+    let listed = json_of(
+        app.api_get(&staff, &format!("/api/v1/invoices?month={month}"))
+            .await,
+    )
+    .await;
+    for item in listed["items"].as_array().expect("items") {
+        let id = item["id"].as_i64().expect("id");
+        app.api_send(
+            Method::POST,
+            &staff,
+            &format!("/api/v1/invoices/{id}/issue"),
+            json!({}),
+        )
+        .await;
+    }
+    let ana_token = app.token(&ana);
+    let mine = json_of(app.api_get(&ana_token, "/api/v1/invoices").await).await;
+    let mine = mine["items"].as_array().expect("items");
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0]["customer_id"], ana.customer_id.get());
+    let theirs = listed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["customer_id"] == bea.customer_id.get())
+        .and_then(|i| i["id"].as_i64())
+        .expect("bea's");
+    assert_eq!(
+        app.api_get(&ana_token, &format!("/api/v1/invoices/{theirs}"))
+            .await
+            .status(),
+        404
+    );
+    let own = mine[0]["id"].as_i64().expect("id");
+    let read = json_of(
+        app.api_get(&ana_token, &format!("/api/v1/invoices/{own}"))
+            .await,
+    )
+    .await;
+    assert!(read["customer"]["name"].is_string());
+    assert!(read["supplier"]["tax_id"].is_string());
+    assert_eq!(
+        app.api_get(&ana_token, "/api/v1/invoices/chain")
+            .await
+            .status(),
+        403
+    );
+}
