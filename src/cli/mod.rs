@@ -1,5 +1,6 @@
 //! The `obrador` command line: one subcommand per module, `serve` by default.
 mod demo;
+mod invoices;
 mod migrate;
 mod serve;
 mod token;
@@ -51,6 +52,9 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(token::Command),
+    /// The month's invoicing: draft, issue, verify the chain.
+    #[command(subcommand)]
+    Invoices(invoices::Command),
 }
 
 /// Parses the command line and runs the command; errors are printed once, with their causes.
@@ -74,6 +78,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Demo => demo::run(&settings),
         Command::User(command) => user::run(&settings, command),
         Command::Token(command) => token::run(&settings, command),
+        Command::Invoices(command) => invoices::run(&settings, command),
     }
 }
 

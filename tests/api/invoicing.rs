@@ -428,3 +428,73 @@ async fn customers_see_their_own_issued_invoices_and_nobody_elses() {
         403
     );
 }
+
+/// `obrador invoices draft|issue|verify` on the real binary: the month drafted and issued, the
+/// chain verified, and a tampered amount found and named with a non-zero exit.
+#[tokio::test]
+async fn the_command_line_drafts_issues_and_verifies_the_month() {
+    let app = app().await;
+    {
+        let mut conn = app.db.conn();
+        for i in 0..3 {
+            let customer = app.user(Role::Member, None).customer_id;
+            charge(&mut conn, customer, 500 + i, "usage", 45, 2000);
+        }
+    }
+    let month = this_month().to_string();
+    let obrador = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_obrador"))
+            .current_dir(app.data_dir.path())
+            .env("DATABASE_URL", app.db.url())
+            .env("RUST_LOG", "warn")
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    let drafted = obrador(&["invoices", "draft", "--month", &month]);
+    assert!(
+        drafted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&drafted.stderr)
+    );
+    assert!(String::from_utf8_lossy(&drafted.stdout).contains("3 new drafts"));
+    let issued = obrador(&["invoices", "issue", "--month", &month]);
+    assert!(
+        issued.status.success(),
+        "{}",
+        String::from_utf8_lossy(&issued.stderr)
+    );
+    let year = WorkshopTz::DEFAULT.local_date(Utc::now()).year();
+    let text = String::from_utf8_lossy(&issued.stdout).to_string();
+    assert!(
+        text.contains(&format!("F{year}-000001 to F{year}-000003")),
+        "{text}"
+    );
+    let verified = obrador(&["invoices", "verify"]);
+    assert!(verified.status.success());
+    assert!(String::from_utf8_lossy(&verified.stdout).contains("3 issued documents is intact"));
+    let bad_month = obrador(&["invoices", "draft", "--month", "March"]);
+    assert!(!bad_month.status.success());
+
+    {
+        let mut conn = app.db.conn();
+        let drops: &[&str] = match app.db.backend() {
+            obrador::db::Backend::Sqlite => &["DROP TRIGGER invoices_immutable_update"],
+            obrador::db::Backend::Postgres => &["DROP TRIGGER invoices_immutable ON invoices"],
+        };
+        for drop in drops {
+            diesel::sql_query(*drop)
+                .execute(&mut *conn)
+                .expect("dropped");
+        }
+        diesel::sql_query(format!(
+            "UPDATE invoices SET record_hash = 'F00D' WHERE number = 'F{year}-000002'"
+        ))
+        .execute(&mut *conn)
+        .expect("tampered");
+    }
+    let broken = obrador(&["invoices", "verify"]);
+    assert!(!broken.status.success());
+    let message = String::from_utf8_lossy(&broken.stderr);
+    assert!(message.contains(&format!("F{year}-000002")), "{message}");
+}
