@@ -632,3 +632,222 @@ pub fn month_drafts(conn: &mut DbConn, month: LocalMonth) -> Result<Vec<InvoiceI
         .map(InvoiceId::new)
         .collect())
 }
+
+// --- Review -----------------------------------------------------------------------------------
+
+/// A draft under review, for a change; an issued one answers `Conflict`.
+fn draft_for_review(c: &mut DbConn, id: InvoiceId) -> Result<InvoiceRow, ServiceError> {
+    crate::db::lock_row(c, "invoices", id.get())?;
+    let row = rows::find_invoice(c, id.get())?;
+    if row.status != "draft" {
+        return Err(ServiceError::Conflict(
+            "An issued invoice cannot be changed; issue a credit note instead.".into(),
+        ));
+    }
+    Ok(row)
+}
+
+fn line_of(c: &mut DbConn, invoice: &InvoiceRow, line: i64) -> Result<LineRow, ServiceError> {
+    rows::lines_of(c, invoice.id)?
+        .into_iter()
+        .find(|l| l.id == line)
+        .ok_or(ServiceError::NotFound)
+}
+
+/// Takes a line off a draft. Its charge moves to the next month (`deferred_to_month`), so a
+/// re-run of this month does not bring it back.
+pub fn remove_line(
+    conn: &mut DbConn,
+    by: &By,
+    id: InvoiceId,
+    line: i64,
+) -> Result<Invoice, ServiceError> {
+    staff_only(by, "change invoices")?;
+    write_tx(conn, |c| {
+        let invoice = draft_for_review(c, id)?;
+        let found = line_of(c, &invoice, line)?;
+        let month = LocalMonth::parse(&invoice.month)
+            .map_err(|e| ServiceError::Db(DbError::Corrupt(format!("invoice month: {e}"))))?;
+        if let Some(charge) = found.charge_id {
+            rows::defer_charge(c, charge, &month.next().to_string())?;
+        }
+        rows::delete_line(c, found.id)?;
+        recompute(c, invoice.id)?;
+        let changes = Changes::new()
+            .set("removed_line", &found.description)
+            .set("deferred_to", &month.next().to_string());
+        audit::record(
+            c,
+            by,
+            "invoice.remove_line",
+            "invoice",
+            Some(invoice.id),
+            changes,
+        )?;
+        let row = rows::find_invoice(c, invoice.id)?;
+        to_invoice(&row, &rows::lines_of(c, invoice.id)?)
+    })
+}
+
+/// What staff change on a line: its text, quantity and unit price.
+#[derive(Debug, Clone)]
+pub struct LineEdit {
+    pub description: String,
+    pub quantity: i64,
+    pub unit_price: Money,
+}
+
+fn check_edit(edit: &LineEdit) -> Result<(), ServiceError> {
+    if edit.description.trim().is_empty() || edit.description.chars().count() > 300 {
+        return Err(ServiceError::Invalid(
+            "A line needs a description of at most 300 characters.".into(),
+        ));
+    }
+    if !(1..=1_000_000).contains(&edit.quantity) {
+        return Err(ServiceError::Invalid(
+            "The quantity must be between 1 and 1,000,000.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Adjusts a draft's line; a re-run of the month keeps the edit.
+pub fn adjust_line(
+    conn: &mut DbConn,
+    by: &By,
+    id: InvoiceId,
+    line: i64,
+    edit: &LineEdit,
+) -> Result<Invoice, ServiceError> {
+    staff_only(by, "change invoices")?;
+    check_edit(edit)?;
+    write_tx(conn, |c| {
+        let invoice = draft_for_review(c, id)?;
+        let old = line_of(c, &invoice, line)?;
+        let quantity = if old.unit == "minutes" {
+            Quantity::Minutes(edit.quantity)
+        } else {
+            Quantity::Count(edit.quantity)
+        };
+        let net = line_net(quantity, edit.unit_price);
+        rows::change_line(
+            c,
+            old.id,
+            &rows::LineChange {
+                description: edit.description.trim(),
+                quantity: edit.quantity,
+                unit_price_cents: edit.unit_price.cents(),
+                net_cents: net.cents(),
+                edited: true,
+            },
+        )?;
+        recompute(c, invoice.id)?;
+        let changes = Changes::new()
+            .field(
+                "description",
+                &old.description,
+                &edit.description.trim().to_string(),
+            )
+            .field("quantity", &old.quantity, &edit.quantity)
+            .field(
+                "unit_price",
+                &Money::from_cents(old.unit_price_cents),
+                &edit.unit_price,
+            );
+        audit::record(
+            c,
+            by,
+            "invoice.adjust_line",
+            "invoice",
+            Some(invoice.id),
+            changes,
+        )?;
+        let row = rows::find_invoice(c, invoice.id)?;
+        to_invoice(&row, &rows::lines_of(c, invoice.id)?)
+    })
+}
+
+/// Adds a line to a draft: a manual charge is written to the ledger first (nothing computes
+/// money for an invoice but the ledger), and the line bills it.
+pub fn add_line(
+    conn: &mut DbConn,
+    ctx: &Context,
+    by: &By,
+    id: InvoiceId,
+    edit: &LineEdit,
+    vat_category: &str,
+) -> Result<Invoice, ServiceError> {
+    staff_only(by, "change invoices")?;
+    check_edit(edit)?;
+    if !matches!(vat_category, "standard" | "training") {
+        return Err(ServiceError::Invalid(
+            "The VAT category is standard or training.".into(),
+        ));
+    }
+    write_tx(conn, |c| {
+        let invoice = draft_for_review(c, id)?;
+        let customer = account_rows::find_customer(c, CustomerId::new(invoice.customer_id))?;
+        let month = LocalMonth::parse(&invoice.month)
+            .map_err(|e| ServiceError::Db(DbError::Corrupt(format!("invoice month: {e}"))))?;
+        let revision = crate::db::usage::latest_charge(c, "invoice", invoice.id, "manual")?
+            .map_or(0, |latest| latest.revision + 1);
+        let date = last_day_of(month);
+        crate::db::bookings::insert_charge_once(
+            c,
+            &crate::db::bookings::NewChargeRow {
+                customer_id: customer.id.get(),
+                user_id: None,
+                kind: "manual",
+                source_type: "invoice",
+                source_id: invoice.id,
+                revision,
+                service_date: date,
+                description: edit.description.trim(),
+                quantity: edit.quantity,
+                unit_price_cents: edit.unit_price.cents(),
+                price_category: customer.price_category.as_str(),
+                vat_category,
+                machine_category_id: None,
+                created_at: timestamp(now()),
+            },
+        )?;
+        draft_customer(c, ctx, customer.id.get(), &invoice.month, date)?;
+        let changes = Changes::new()
+            .set("added_line", &edit.description.trim().to_string())
+            .set("quantity", &edit.quantity)
+            .set("unit_price", &edit.unit_price);
+        audit::record(
+            c,
+            by,
+            "invoice.add_line",
+            "invoice",
+            Some(invoice.id),
+            changes,
+        )?;
+        let row = rows::find_invoice(c, invoice.id)?;
+        to_invoice(&row, &rows::lines_of(c, invoice.id)?)
+    })
+}
+
+/// Sets a draft's notes (printed on the invoice).
+pub fn set_notes(
+    conn: &mut DbConn,
+    by: &By,
+    id: InvoiceId,
+    notes: &str,
+) -> Result<Invoice, ServiceError> {
+    staff_only(by, "change invoices")?;
+    if notes.chars().count() > 2000 {
+        return Err(ServiceError::Invalid(
+            "Notes are at most 2,000 characters.".into(),
+        ));
+    }
+    write_tx(conn, |c| {
+        let invoice = draft_for_review(c, id)?;
+        rows::set_notes(c, invoice.id, notes.trim(), timestamp(now()))?;
+        let changes = Changes::new().field("notes", &invoice.notes, &notes.trim().to_string());
+        audit::record(c, by, "invoice.notes", "invoice", Some(invoice.id), changes)?;
+        let row = rows::find_invoice(c, invoice.id)?;
+        to_invoice(&row, &rows::lines_of(c, invoice.id)?)
+    })
+}

@@ -498,3 +498,115 @@ async fn the_command_line_drafts_issues_and_verifies_the_month() {
     let message = String::from_utf8_lossy(&broken.stderr);
     assert!(message.contains(&format!("F{year}-000002")), "{message}");
 }
+
+#[tokio::test]
+async fn staff_review_drafts_and_a_removed_charge_waits_for_next_month() {
+    let app = app().await;
+    let staff = app.token(&app.user(Role::Staff, None));
+    let ana = app.user(Role::Member, None);
+    {
+        let mut conn = app.db.conn();
+        charge(&mut conn, ana.customer_id, 1, "usage", 60, 2000);
+        charge(&mut conn, ana.customer_id, 2, "seat", 1, 3000);
+    }
+    run(&app, &staff).await;
+    let month = this_month().to_string();
+    let listed = json_of(
+        app.api_get(&staff, &format!("/api/v1/invoices?month={month}"))
+            .await,
+    )
+    .await;
+    let id = listed["items"][0]["id"].as_i64().expect("id");
+    let path = format!("/api/v1/invoices/{id}");
+    let invoice = json_of(app.api_get(&staff, &path).await).await;
+    let usage_line = invoice["lines"][0]["id"].as_i64().expect("line");
+    let seat_line = invoice["lines"][1]["id"].as_i64().expect("line");
+
+    // Adjust the usage line (1 h at a courtesy 15 €), take the seat off, add a manual line.
+    let adjusted = app
+        .api_send(
+            Method::PATCH,
+            &staff,
+            &format!("{path}/lines/{usage_line}"),
+            json!({"description": "Laser cutter, courtesy rate", "quantity": 60, "unit_price": "15.00"}),
+        )
+        .await;
+    assert_eq!(adjusted.status(), 200);
+    let removed = app
+        .api_send(
+            Method::DELETE,
+            &staff,
+            &format!("{path}/lines/{seat_line}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(removed.status(), 200);
+    let added = app
+        .api_send(
+            Method::POST,
+            &staff,
+            &format!("{path}/lines"),
+            json!({"description": "Material: plywood 4 mm", "quantity": 2, "unit_price": "6.50"}),
+        )
+        .await;
+    assert_eq!(added.status(), 201);
+    let bad = app
+        .api_send(
+            Method::POST,
+            &staff,
+            &format!("{path}/lines"),
+            json!({"description": " ", "quantity": 0, "unit_price": "6.50"}),
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    let noted = app
+        .api_send(Method::PATCH, &staff, &path, json!({"notes": "Thank you!"}))
+        .await;
+    assert_eq!(noted.status(), 200);
+
+    // A re-run keeps the edit and does not bring the removed charge back.
+    let again = run(&app, &staff).await;
+    assert_eq!(again["lines_added"], 0);
+    let invoice = json_of(app.api_get(&staff, &path).await).await;
+    let lines = invoice["lines"].as_array().expect("lines");
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["net"]["amount"], "15.00");
+    assert_eq!(lines[0]["edited"], true);
+    assert_eq!(lines[1]["net"]["amount"], "13.00");
+    assert_eq!(invoice["totals"]["net"]["amount"], "28.00");
+    assert_eq!(invoice["totals"]["total"]["amount"], "33.88");
+    assert_eq!(invoice["notes"], "Thank you!");
+
+    // Next month's run bills the deferred seat.
+    let next = this_month().next().to_string();
+    let response = app
+        .api_send(
+            Method::POST,
+            &staff,
+            "/api/v1/invoice-runs",
+            json!({"month": next}),
+        )
+        .await;
+    let next_run = json_of(response).await;
+    assert_eq!(next_run["lines_added"], 1);
+
+    // Once issued, nothing changes any more.
+    let issued = app
+        .api_send(Method::POST, &staff, &format!("{path}/issue"), json!({}))
+        .await;
+    assert_eq!(issued.status(), 200);
+    let late = app
+        .api_send(
+            Method::DELETE,
+            &staff,
+            &format!("{path}/lines/{usage_line}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(late.status(), 409);
+    let member = app.token(&ana);
+    let refused = app
+        .api_send(Method::PATCH, &member, &path, json!({"notes": "mine"}))
+        .await;
+    assert_eq!(refused.status(), 403);
+}

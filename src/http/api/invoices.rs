@@ -4,10 +4,10 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::{created, Items};
-use crate::domain::{CustomerId, InvoiceId, LocalMonth};
+use crate::domain::{CustomerId, InvoiceId, LocalMonth, Money};
 use crate::http::auth::{CurrentUser, Staff};
 use crate::http::{AppError, AppState};
-use crate::services::invoicing::{self, Context, ListQuery};
+use crate::services::invoicing::{self, Context, LineEdit, ListQuery};
 
 fn context(state: &AppState) -> Result<Context, AppError> {
     Ok(Context::from_settings(&state.settings)?)
@@ -96,4 +96,96 @@ pub async fn chain(
 ) -> Result<HttpResponse, AppError> {
     let found = state.db(invoicing::verify).await?;
     Ok(HttpResponse::Ok().json(found))
+}
+
+#[derive(Deserialize)]
+pub struct LineBody {
+    description: String,
+    quantity: i64,
+    unit_price: String,
+    /// For an added line: standard (default) or training.
+    vat_category: Option<String>,
+}
+
+fn edit(body: &LineBody) -> Result<LineEdit, AppError> {
+    Ok(LineEdit {
+        description: body.description.clone(),
+        quantity: body.quantity,
+        unit_price: Money::parse(&body.unit_price)
+            .map_err(|e| AppError::Unprocessable(format!("unit_price: {e}")))?,
+    })
+}
+
+/// Adds a line to a draft (a manual charge in the ledger, billed by the line).
+pub async fn add_line(
+    state: web::Data<AppState>,
+    Staff(user): Staff,
+    path: web::Path<i64>,
+    body: web::Json<LineBody>,
+) -> Result<HttpResponse, AppError> {
+    let line = edit(&body)?;
+    let category = body
+        .vat_category
+        .clone()
+        .unwrap_or_else(|| "standard".into());
+    let (ctx, by, id) = (
+        context(&state)?,
+        user.by(),
+        InvoiceId::new(path.into_inner()),
+    );
+    let invoice = state
+        .db(move |c| invoicing::add_line(c, &ctx, &by, id, &line, &category))
+        .await?;
+    Ok(created(&invoice))
+}
+
+pub async fn adjust_line(
+    state: web::Data<AppState>,
+    Staff(user): Staff,
+    path: web::Path<(i64, i64)>,
+    body: web::Json<LineBody>,
+) -> Result<HttpResponse, AppError> {
+    let line = edit(&body)?;
+    let (invoice, line_id) = path.into_inner();
+    let (by, id) = (user.by(), InvoiceId::new(invoice));
+    let invoice = state
+        .db(move |c| invoicing::adjust_line(c, &by, id, line_id, &line))
+        .await?;
+    Ok(HttpResponse::Ok().json(invoice))
+}
+
+/// Takes a line off a draft; its charge waits for next month's invoice.
+pub async fn remove_line(
+    state: web::Data<AppState>,
+    Staff(user): Staff,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (invoice, line_id) = path.into_inner();
+    let (by, id) = (user.by(), InvoiceId::new(invoice));
+    let invoice = state
+        .db(move |c| invoicing::remove_line(c, &by, id, line_id))
+        .await?;
+    Ok(HttpResponse::Ok().json(invoice))
+}
+
+#[derive(Deserialize)]
+pub struct NotesBody {
+    notes: String,
+}
+
+pub async fn set_notes(
+    state: web::Data<AppState>,
+    Staff(user): Staff,
+    path: web::Path<i64>,
+    body: web::Json<NotesBody>,
+) -> Result<HttpResponse, AppError> {
+    let (by, id, notes) = (
+        user.by(),
+        InvoiceId::new(path.into_inner()),
+        body.into_inner().notes,
+    );
+    let invoice = state
+        .db(move |c| invoicing::set_notes(c, &by, id, &notes))
+        .await?;
+    Ok(HttpResponse::Ok().json(invoice))
 }

@@ -139,6 +139,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .route("/invoices", web::get().to(invoices::list))
         .route("/invoices/chain", web::get().to(invoices::chain))
         .route("/invoices/{id}", web::get().to(invoices::get))
+        .route("/invoices/{id}", web::patch().to(invoices::set_notes))
+        .route("/invoices/{id}/lines", web::post().to(invoices::add_line))
+        .route(
+            "/invoices/{id}/lines/{line}",
+            web::patch().to(invoices::adjust_line),
+        )
+        .route(
+            "/invoices/{id}/lines/{line}",
+            web::delete().to(invoices::remove_line),
+        )
         .route("/invoices/{id}/issue", web::post().to(invoices::issue));
 }
 
