@@ -376,3 +376,45 @@ pub fn advance_chain_head(conn: &mut DbConn, position: i64, hash: &str) -> Resul
         .execute(conn)?;
     Ok(())
 }
+
+// --- Payments ---------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = super::schema::payments)]
+pub struct PaymentRow {
+    pub id: i64,
+    pub invoice_id: i64,
+    pub paid_on: NaiveDate,
+    pub amount_cents: i64,
+    pub method: String,
+    pub reference: String,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = super::schema::payments)]
+pub struct NewPaymentRow<'a> {
+    pub invoice_id: i64,
+    pub paid_on: NaiveDate,
+    pub amount_cents: i64,
+    pub method: &'a str,
+    pub reference: &'a str,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_payment(conn: &mut DbConn, row: &NewPaymentRow<'_>) -> Result<i64, DbError> {
+    use super::schema::payments;
+    Ok(diesel::insert_into(payments::table)
+        .values(row.clone())
+        .returning(payments::id)
+        .get_result(conn)?)
+}
+
+pub fn payments_of(conn: &mut DbConn, invoice_id: i64) -> Result<Vec<PaymentRow>, DbError> {
+    use super::schema::payments;
+    Ok(payments::table
+        .filter(payments::invoice_id.eq(invoice_id))
+        .select(PaymentRow::as_select())
+        .order((payments::paid_on, payments::id))
+        .load(conn)?)
+}

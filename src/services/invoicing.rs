@@ -851,3 +851,168 @@ pub fn set_notes(
         to_invoice(&row, &rows::lines_of(c, invoice.id)?)
     })
 }
+
+// --- Payments ---------------------------------------------------------------------------------
+
+/// Where an issued invoice stands, derived from its payments (the invoice never changes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    Unpaid,
+    PartlyPaid,
+    Paid,
+    Overdue,
+}
+
+/// The status of an invoice of `total` with `paid` received, due on `due`, seen on `today`.
+pub fn payment_status(
+    total: Money,
+    paid: Money,
+    due: NaiveDate,
+    today: NaiveDate,
+) -> PaymentStatus {
+    if paid >= total {
+        PaymentStatus::Paid
+    } else if today > due {
+        PaymentStatus::Overdue
+    } else if paid > Money::ZERO {
+        PaymentStatus::PartlyPaid
+    } else {
+        PaymentStatus::Unpaid
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Payments {
+    pub invoice_id: InvoiceId,
+    pub total: Money,
+    pub paid: Money,
+    pub outstanding: Money,
+    pub status: PaymentStatus,
+    pub payments: Vec<rows::PaymentRow>,
+}
+
+fn payments_view(
+    c: &mut DbConn,
+    ctx: &Context,
+    row: &InvoiceRow,
+) -> Result<Payments, ServiceError> {
+    let payments = rows::payments_of(c, row.id)?;
+    let paid = payments.iter().fold(Money::ZERO, |sum, p| {
+        sum + Money::from_cents(p.amount_cents)
+    });
+    let total = Money::from_cents(row.total_cents.unwrap_or(0));
+    let today = ctx.tz.local_date(now());
+    let due = row.due_date.unwrap_or(today);
+    Ok(Payments {
+        invoice_id: InvoiceId::new(row.id),
+        total,
+        paid,
+        outstanding: total - paid,
+        status: payment_status(total, paid, due, today),
+        payments,
+    })
+}
+
+/// An issued invoice's payments and status (whoever may see the invoice).
+pub fn payments(
+    conn: &mut DbConn,
+    ctx: &Context,
+    by: &By,
+    id: InvoiceId,
+) -> Result<Payments, ServiceError> {
+    let invoice = get(conn, by, id)?;
+    let row = rows::find_invoice(conn, invoice.id.get())?;
+    payments_view(conn, ctx, &row)
+}
+
+/// A payment received.
+#[derive(Debug, Clone)]
+pub struct NewPayment {
+    pub paid_on: NaiveDate,
+    pub amount: Money,
+    pub method: String,
+    pub reference: String,
+}
+
+/// Records a full or partial payment of an issued invoice; more than is outstanding is refused.
+pub fn record_payment(
+    conn: &mut DbConn,
+    ctx: &Context,
+    by: &By,
+    id: InvoiceId,
+    payment: &NewPayment,
+) -> Result<Payments, ServiceError> {
+    staff_only(by, "record payments")?;
+    if payment.amount <= Money::ZERO {
+        return Err(ServiceError::Invalid(
+            "A payment is a positive amount.".into(),
+        ));
+    }
+    if !matches!(
+        payment.method.as_str(),
+        "transfer" | "card" | "cash" | "direct_debit" | "other"
+    ) {
+        return Err(ServiceError::Invalid(
+            "The method is transfer, card, cash, direct_debit or other.".into(),
+        ));
+    }
+    if payment.paid_on > ctx.tz.local_date(now()) {
+        return Err(ServiceError::Invalid(
+            "A payment cannot be dated in the future.".into(),
+        ));
+    }
+    write_tx(conn, |c| {
+        crate::db::lock_row(c, "invoices", id.get())?;
+        let row = rows::find_invoice(c, id.get())?;
+        if row.status != "issued" {
+            return Err(ServiceError::Conflict(
+                "Only an issued invoice can be paid.".into(),
+            ));
+        }
+        let before = payments_view(c, ctx, &row)?;
+        if payment.amount > before.outstanding {
+            return Err(ServiceError::Conflict(format!(
+                "Only {} EUR is outstanding on this invoice.",
+                before.outstanding
+            )));
+        }
+        let payment_id = rows::insert_payment(
+            c,
+            &rows::NewPaymentRow {
+                invoice_id: row.id,
+                paid_on: payment.paid_on,
+                amount_cents: payment.amount.cents(),
+                method: &payment.method,
+                reference: payment.reference.trim(),
+                created_by: by.actor().map(|a| a.user_id.get()),
+                created_at: timestamp(now()),
+            },
+        )?;
+        let changes = Changes::new()
+            .set("payment_id", &payment_id)
+            .set("amount", &payment.amount)
+            .set("paid_on", &payment.paid_on)
+            .set("method", &payment.method);
+        audit::record(c, by, "invoice.payment", "invoice", Some(row.id), changes)?;
+        payments_view(c, ctx, &row)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payment_status_is_derived() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).expect("date");
+        let total = Money::from_cents(8477);
+        let status =
+            |paid, today| payment_status(total, Money::from_cents(paid), day(10), day(today));
+        assert_eq!(status(0, 5), PaymentStatus::Unpaid);
+        assert_eq!(status(4000, 10), PaymentStatus::PartlyPaid);
+        assert_eq!(status(4000, 11), PaymentStatus::Overdue);
+        assert_eq!(status(0, 11), PaymentStatus::Overdue);
+        assert_eq!(status(8477, 30), PaymentStatus::Paid);
+    }
+}

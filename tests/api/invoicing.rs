@@ -610,3 +610,76 @@ async fn staff_review_drafts_and_a_removed_charge_waits_for_next_month() {
         .await;
     assert_eq!(refused.status(), 403);
 }
+
+#[tokio::test]
+async fn payments_are_recorded_apart_and_the_status_is_derived() {
+    let app = app().await;
+    let staff = app.token(&app.user(Role::Staff, None));
+    let ana = app.user(Role::Member, None);
+    {
+        let mut conn = app.db.conn();
+        charge(&mut conn, ana.customer_id, 1, "usage", 60, 2000);
+    }
+    run(&app, &staff).await;
+    let month = this_month().to_string();
+    let listed = json_of(
+        app.api_get(&staff, &format!("/api/v1/invoices?month={month}"))
+            .await,
+    )
+    .await;
+    let id = listed["items"][0]["id"].as_i64().expect("id");
+    let path = format!("/api/v1/invoices/{id}/payments");
+    let today = WorkshopTz::DEFAULT.local_date(Utc::now()).to_string();
+    let pay = |amount: &str| json!({"paid_on": today, "amount": amount, "method": "transfer"});
+    // A draft cannot be paid.
+    let early = app.api_send(Method::POST, &staff, &path, pay("10")).await;
+    assert_eq!(early.status(), 409);
+    app.api_send(
+        Method::POST,
+        &staff,
+        &format!("/api/v1/invoices/{id}/issue"),
+        json!({}),
+    )
+    .await;
+    // 20.00 + 21 % = 24.20: pay 10, then the rest; more than is outstanding is refused.
+    let partly = app.api_send(Method::POST, &staff, &path, pay("10")).await;
+    assert_eq!(partly.status(), 201);
+    let partly = json_of(partly).await;
+    assert_eq!(partly["status"], "partly_paid");
+    assert_eq!(partly["outstanding"]["amount"], "14.20");
+    let too_much = app.api_send(Method::POST, &staff, &path, pay("20")).await;
+    assert_eq!(too_much.status(), 409);
+    for bad in [
+        json!({"paid_on": today, "amount": "-5", "method": "transfer"}),
+        json!({"paid_on": today, "amount": "5", "method": "barter"}),
+        json!({"paid_on": "yesterday", "amount": "5", "method": "cash"}),
+        json!({"paid_on": "2999-01-01", "amount": "5", "method": "cash"}),
+    ] {
+        let refused = app.api_send(Method::POST, &staff, &path, bad.clone()).await;
+        assert_eq!(refused.status(), 422, "{bad}");
+    }
+    let paid = json_of(
+        app.api_send(Method::POST, &staff, &path, pay("14.20"))
+            .await,
+    )
+    .await;
+    assert_eq!(paid["status"], "paid");
+    assert_eq!(paid["payments"].as_array().expect("payments").len(), 2);
+    // The customer sees the status; another member does not; only staff record payments.
+    let mine = app.token(&ana);
+    assert_eq!(
+        json_of(app.api_get(&mine, &path).await).await["status"],
+        "paid"
+    );
+    let other = app.token(&app.user(Role::Member, None));
+    assert_eq!(app.api_get(&other, &path).await.status(), 404);
+    assert_eq!(
+        app.api_send(Method::POST, &mine, &path, pay("1"))
+            .await
+            .status(),
+        403
+    );
+    // The issued invoice itself never changed; the chain still verifies.
+    let chain = json_of(app.api_get(&staff, "/api/v1/invoices/chain").await).await;
+    assert_eq!(chain["intact"], true);
+}

@@ -7,7 +7,7 @@ use super::{created, Items};
 use crate::domain::{CustomerId, InvoiceId, LocalMonth, Money};
 use crate::http::auth::{CurrentUser, Staff};
 use crate::http::{AppError, AppState};
-use crate::services::invoicing::{self, Context, LineEdit, ListQuery};
+use crate::services::invoicing::{self, Context, LineEdit, ListQuery, NewPayment};
 
 fn context(state: &AppState) -> Result<Context, AppError> {
     Ok(Context::from_settings(&state.settings)?)
@@ -188,4 +188,57 @@ pub async fn set_notes(
         .db(move |c| invoicing::set_notes(c, &by, id, &notes))
         .await?;
     Ok(HttpResponse::Ok().json(invoice))
+}
+
+/// An invoice's payments and derived status.
+pub async fn payments(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (ctx, by, id) = (
+        context(&state)?,
+        user.by(),
+        InvoiceId::new(path.into_inner()),
+    );
+    let found = state
+        .db(move |c| invoicing::payments(c, &ctx, &by, id))
+        .await?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+#[derive(Deserialize)]
+pub struct PaymentBody {
+    paid_on: String,
+    amount: String,
+    method: String,
+    #[serde(default)]
+    reference: String,
+}
+
+/// Records a full or partial payment (staff): 201 with the invoice's payments and status.
+pub async fn record_payment(
+    state: web::Data<AppState>,
+    Staff(user): Staff,
+    path: web::Path<i64>,
+    body: web::Json<PaymentBody>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    let payment = NewPayment {
+        paid_on: chrono::NaiveDate::parse_from_str(&body.paid_on, "%Y-%m-%d")
+            .map_err(|_| AppError::Unprocessable("paid_on is a date written YYYY-MM-DD.".into()))?,
+        amount: Money::parse(&body.amount)
+            .map_err(|e| AppError::Unprocessable(format!("amount: {e}")))?,
+        method: body.method,
+        reference: body.reference,
+    };
+    let (ctx, by, id) = (
+        context(&state)?,
+        user.by(),
+        InvoiceId::new(path.into_inner()),
+    );
+    let found = state
+        .db(move |c| invoicing::record_payment(c, &ctx, &by, id, &payment))
+        .await?;
+    Ok(created(&found))
 }

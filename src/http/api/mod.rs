@@ -149,7 +149,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
             "/invoices/{id}/lines/{line}",
             web::delete().to(invoices::remove_line),
         )
-        .route("/invoices/{id}/issue", web::post().to(invoices::issue));
+        .route("/invoices/{id}/issue", web::post().to(invoices::issue))
+        .route("/invoices/{id}/payments", web::get().to(invoices::payments))
+        .route(
+            "/invoices/{id}/payments",
+            web::post().to(invoices::record_payment),
+        );
 }
 
 /// `201 Created` with a JSON body.
