@@ -53,6 +53,17 @@ async fn json_of(response: reqwest::Response) -> Value {
     response.json().await.expect("json")
 }
 
+/// This month's invoices as the staff list shows them, with `filter` appended to the query
+/// (e.g. `&status=draft`).
+async fn month_invoices(app: &TestApp, staff: &str, filter: &str) -> Value {
+    let month = this_month().to_string();
+    json_of(
+        app.api_get(staff, &format!("/api/v1/invoices?month={month}{filter}"))
+            .await,
+    )
+    .await
+}
+
 async fn run(app: &TestApp, staff: &str) -> Value {
     let response = app
         .api_send(
@@ -88,14 +99,7 @@ async fn the_months_run_drafts_one_invoice_per_customer_and_running_again_adds_o
     assert_eq!(again["lines_added"], 0);
 
     let month = this_month().to_string();
-    let drafts = json_of(
-        app.api_get(
-            &staff,
-            &format!("/api/v1/invoices?month={month}&status=draft"),
-        )
-        .await,
-    )
-    .await;
+    let drafts = month_invoices(&app, &staff, "&status=draft").await;
     let items = drafts["items"].as_array().expect("items");
     assert_eq!(items.len(), 2);
     let ana_draft = items
@@ -169,15 +173,7 @@ async fn drafts(app: &TestApp, staff: &str, count: usize) -> Vec<i64> {
         }
     }
     run(app, staff).await;
-    let month = this_month().to_string();
-    let listed = json_of(
-        app.api_get(
-            staff,
-            &format!("/api/v1/invoices?month={month}&status=draft"),
-        )
-        .await,
-    )
-    .await;
+    let listed = month_invoices(app, staff, "&status=draft").await;
     listed["items"]
         .as_array()
         .expect("items")
@@ -283,15 +279,7 @@ async fn eight_clients_issuing_two_hundred_drafts_at_once_leave_no_gap_and_no_fo
         total += handle.await.expect("task");
     }
     assert_eq!(total, 200, "each draft issued exactly once");
-    let month = this_month().to_string();
-    let issued = json_of(
-        app.api_get(
-            &staff,
-            &format!("/api/v1/invoices?month={month}&status=issued"),
-        )
-        .await,
-    )
-    .await;
+    let issued = month_invoices(&app, &staff, "&status=issued").await;
     let mut numbers: Vec<i64> = issued["items"]
         .as_array()
         .expect("items")
@@ -379,12 +367,7 @@ async fn customers_see_their_own_issued_invoices_and_nobody_elses() {
         charge(&mut conn, bea.customer_id, 2, "usage", 60, 2000);
     }
     run(&app, &staff).await;
-    let month = this_month().to_string();
-    let listed = json_of(
-        app.api_get(&staff, &format!("/api/v1/invoices?month={month}"))
-            .await,
-    )
-    .await;
+    let listed = month_invoices(&app, &staff, "").await;
     for item in listed["items"].as_array().expect("items") {
         let id = item["id"].as_i64().expect("id");
         app.api_send(
@@ -510,12 +493,7 @@ async fn staff_review_drafts_and_a_removed_charge_waits_for_next_month() {
         charge(&mut conn, ana.customer_id, 2, "seat", 1, 3000);
     }
     run(&app, &staff).await;
-    let month = this_month().to_string();
-    let listed = json_of(
-        app.api_get(&staff, &format!("/api/v1/invoices?month={month}"))
-            .await,
-    )
-    .await;
+    let listed = month_invoices(&app, &staff, "").await;
     let id = listed["items"][0]["id"].as_i64().expect("id");
     let path = format!("/api/v1/invoices/{id}");
     let invoice = json_of(app.api_get(&staff, &path).await).await;
@@ -621,12 +599,7 @@ async fn payments_are_recorded_apart_and_the_status_is_derived() {
         charge(&mut conn, ana.customer_id, 1, "usage", 60, 2000);
     }
     run(&app, &staff).await;
-    let month = this_month().to_string();
-    let listed = json_of(
-        app.api_get(&staff, &format!("/api/v1/invoices?month={month}"))
-            .await,
-    )
-    .await;
+    let listed = month_invoices(&app, &staff, "").await;
     let id = listed["items"][0]["id"].as_i64().expect("id");
     let path = format!("/api/v1/invoices/{id}/payments");
     let today = WorkshopTz::DEFAULT.local_date(Utc::now()).to_string();
