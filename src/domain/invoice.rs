@@ -6,11 +6,14 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
 use super::accounts::InvalidField;
 use super::billing::hours;
+use super::chain::DocumentKind;
+use super::ids::{CustomerId, InvoiceId};
 use super::money::Money;
 
 /// How much of something a line bills: time in minutes (priced per hour) or a count of items.
@@ -358,6 +361,61 @@ impl TryFrom<TotalsWire> for Totals {
             ))
         }
     }
+}
+
+// --- The document --------------------------------------------------------------------------
+
+/// One line of a document.
+#[derive(Debug, Clone, Serialize)]
+pub struct InvoiceLine {
+    pub id: i64,
+    pub position: i32,
+    pub charge_id: Option<i64>,
+    pub date: NaiveDate,
+    pub description: String,
+    pub quantity: Quantity,
+    pub unit_price: Money,
+    pub vat_rate: VatRate,
+    pub net: Money,
+    pub edited: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Party {
+    pub name: String,
+    pub tax_id: Option<String>,
+    pub address: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChainInfo {
+    pub position: i64,
+    pub previous_hash: String,
+    pub record_hash: String,
+    pub content_digest: String,
+    pub generated_at: String,
+}
+
+/// A document as the service hands it out and the renderers print it: a draft (parties not
+/// yet fixed) or an issued invoice or credit note.
+#[derive(Debug, Clone, Serialize)]
+pub struct Invoice {
+    pub id: InvoiceId,
+    pub kind: DocumentKind,
+    pub status: String,
+    pub customer_id: CustomerId,
+    pub month: String,
+    pub number: Option<String>,
+    pub issue_date: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+    pub supplier: Option<Party>,
+    pub customer: Option<Party>,
+    /// The number of the invoice a credit note corrects.
+    pub corrects: Option<String>,
+    pub notes: String,
+    pub lines: Vec<InvoiceLine>,
+    pub totals: Totals,
+    pub chain: Option<ChainInfo>,
 }
 
 #[cfg(test)]

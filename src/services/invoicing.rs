@@ -12,6 +12,7 @@ use crate::db::invoicing::{self as rows, InvoiceFilter, InvoiceRow, Issue, LineR
 use crate::db::{next_counter_value, timestamp, write_tx, DbConn, DbError};
 use crate::domain::chain::{content_digest, record_hash, verify_chain, ChainRecord, DocumentKind};
 use crate::domain::invoice::{line_net, Quantity, Totals, VatRate};
+pub use crate::domain::invoice::{ChainInfo, Invoice, InvoiceLine, Party};
 use crate::domain::{CustomerId, CustomerKind, InvoiceId, LocalMonth, Money, Role, WorkshopTz};
 
 /// What invoicing needs from configuration.
@@ -209,54 +210,6 @@ fn recompute(c: &mut DbConn, invoice: i64) -> Result<Totals, ServiceError> {
 
 // --- Reading ----------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Serialize)]
-pub struct InvoiceLine {
-    pub id: i64,
-    pub position: i32,
-    pub charge_id: Option<i64>,
-    pub date: NaiveDate,
-    pub description: String,
-    pub quantity: Quantity,
-    pub unit_price: Money,
-    pub vat_rate: VatRate,
-    pub net: Money,
-    pub edited: bool,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Party {
-    pub name: String,
-    pub tax_id: Option<String>,
-    pub address: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ChainInfo {
-    pub position: i64,
-    pub previous_hash: String,
-    pub record_hash: String,
-    pub content_digest: String,
-    pub generated_at: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Invoice {
-    pub id: InvoiceId,
-    pub kind: DocumentKind,
-    pub status: String,
-    pub customer_id: CustomerId,
-    pub month: String,
-    pub number: Option<String>,
-    pub issue_date: Option<NaiveDate>,
-    pub due_date: Option<NaiveDate>,
-    pub supplier: Option<Party>,
-    pub customer: Option<Party>,
-    pub notes: String,
-    pub lines: Vec<InvoiceLine>,
-    pub totals: Totals,
-    pub chain: Option<ChainInfo>,
-}
-
 fn to_invoice(row: &InvoiceRow, lines: &[LineRow]) -> Result<Invoice, ServiceError> {
     let invoice_lines = lines
         .iter()
@@ -315,6 +268,7 @@ fn to_invoice(row: &InvoiceRow, lines: &[LineRow]) -> Result<Invoice, ServiceErr
             &row.customer_tax_id,
             &row.customer_address,
         ),
+        corrects: None,
         notes: row.notes.clone(),
         totals: totals_of(lines)?,
         lines: invoice_lines,
