@@ -43,6 +43,11 @@ pub struct InvoicingSettings {
     pub training_exemption: String,
     /// Days from issue to due date.
     pub payment_days: i64,
+    /// Days after the due date that an unpaid invoice's first reminder goes out, and between
+    /// reminders after that.
+    pub reminder_days: i64,
+    /// Reminders per invoice at most (0: none).
+    pub max_reminders: i64,
 }
 
 /// Which background jobs this instance runs, and how the mail sender retries.
@@ -52,6 +57,8 @@ pub struct JobsSettings {
     pub mail_sender: bool,
     pub reminders: bool,
     pub settle: bool,
+    /// Mails payment reminders for overdue invoices.
+    pub overdue: bool,
     pub poll_interval_ms: u64,
     pub mail_max_attempts: u32,
     pub mail_max_backoff_secs: u64,
@@ -147,6 +154,12 @@ impl Settings {
         if self.jobs.poll_interval_ms == 0 || self.jobs.mail_max_attempts == 0 {
             return Err(ConfigError::Invalid(
                 "jobs.poll_interval_ms and jobs.mail_max_attempts must be at least 1".into(),
+            ));
+        }
+        if self.invoicing.reminder_days < 1 || self.invoicing.max_reminders < 0 {
+            return Err(ConfigError::Invalid(
+                "invoicing.reminder_days must be at least 1 and invoicing.max_reminders at least 0"
+                    .into(),
             ));
         }
         Ok(())

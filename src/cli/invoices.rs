@@ -1,4 +1,4 @@
-//! `obrador invoices draft|issue|verify`: the month's invoicing from the command line.
+//! `obrador invoices draft|issue|verify|export`: the month's invoicing from the command line.
 use anyhow::{bail, Context as _};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -16,6 +16,18 @@ pub enum Command {
     /// Recompute the integrity chain of every issued document; exits non-zero at the first
     /// broken one, naming it.
     Verify,
+    /// Write the accountant's CSV of the invoices and credit notes issued in the month: one row
+    /// per document and VAT rate (to standard output unless --out names a file).
+    Export(ExportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    month: MonthArgs,
+    /// Write the CSV to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    out: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -82,6 +94,7 @@ pub fn run(settings: &Settings, command: Command) -> anyhow::Result<()> {
                 _ => println!("{month}: no drafts to issue."),
             }
         }
+        Command::Export(args) => export(&mut conn, &by, &args)?,
         Command::Verify => {
             let state = invoicing::verify(&mut conn)?;
             if !state.intact {
@@ -95,6 +108,25 @@ pub fn run(settings: &Settings, command: Command) -> anyhow::Result<()> {
                 "The chain of {} issued documents is intact.",
                 state.documents
             );
+        }
+    }
+    Ok(())
+}
+
+/// The month's CSV, byte for byte what the API serves, to `--out` or standard output.
+fn export(conn: &mut crate::db::DbConn, by: &By, args: &ExportArgs) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let month = month(&args.month)?;
+    let csv = invoicing::export(conn, by, month)?;
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, &csv).with_context(|| format!("writing {}", path.display()))?;
+            println!("{month}: wrote {} bytes to {}.", csv.len(), path.display());
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(csv.as_bytes())?;
+            stdout.flush()?;
         }
     }
     Ok(())

@@ -52,7 +52,7 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(token::Command),
-    /// The month's invoicing: draft, issue, verify the chain.
+    /// The month's invoicing: draft, issue, verify the chain, export for the accountant.
     #[command(subcommand)]
     Invoices(invoices::Command),
 }

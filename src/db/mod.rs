@@ -8,6 +8,7 @@ pub mod invoicing;
 mod lease;
 mod migrations;
 pub mod password_resets;
+pub mod plans;
 mod pool;
 pub mod resources;
 pub mod schema;

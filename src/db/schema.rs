@@ -298,6 +298,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     plans,
     plan_included_hours,
     subscriptions,
+    payment_reminders,
 );
 
 diesel::table! {
@@ -577,6 +578,22 @@ diesel::table! {
         first_month -> Text,
         last_month -> Nullable<Text>,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Payment reminders of overdue invoices, one row per invoice and number, claimed by the
+    /// overdue job under a lease.
+    payment_reminders (id) {
+        id -> BigInt,
+        invoice_id -> BigInt,
+        number -> Integer,
+        due_at -> Timestamp,
+        status -> Text,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
     }
 }
 

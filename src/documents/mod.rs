@@ -1,2 +1,5 @@
-//! Documents the service produces: iCalendar files (feeds and mail attachments).
+//! Documents the service produces: iCalendar files (feeds and mail attachments), invoices (HTML
+//! and PDF), the accountant's CSV export.
+pub mod csv;
 pub mod ics;
+pub mod invoice;

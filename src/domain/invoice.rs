@@ -35,7 +35,7 @@ impl Quantity {
     /// count for everything else (seats, fees, plan fees, reversals).
     pub fn of_charge(kind: &str, quantity: i64) -> Quantity {
         match kind {
-            "usage" | "tutor" => Quantity::Minutes(quantity),
+            "usage" | "tutor" | "included_hours" => Quantity::Minutes(quantity),
             _ => Quantity::Count(quantity),
         }
     }
@@ -303,6 +303,17 @@ impl Totals {
         }
     }
 
+    /// The sums alone, without the breakdown per rate (a list's header of a document whose
+    /// lines were not read).
+    pub fn summary(net: Money, vat: Money) -> Totals {
+        Totals {
+            by_rate: Vec::new(),
+            net,
+            vat,
+            total: net + vat,
+        }
+    }
+
     /// Base and VAT per rate, sorted by rate (see [`VatRate`]'s order); one entry per rate.
     pub fn by_rate(&self) -> &[RateTotal] {
         &self.by_rate
@@ -416,6 +427,38 @@ pub struct Invoice {
     pub lines: Vec<InvoiceLine>,
     pub totals: Totals,
     pub chain: Option<ChainInfo>,
+    /// Where an issued invoice stands (derived from its payments and credit notes).
+    pub payment_status: Option<PaymentStatus>,
+}
+
+// --- Payment status -------------------------------------------------------------------------
+
+/// Where an issued invoice stands, derived from its payments (the invoice never changes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    Unpaid,
+    PartlyPaid,
+    Paid,
+    Overdue,
+}
+
+/// The status of an invoice of `total` with `paid` received, due on `due`, seen on `today`.
+pub fn payment_status(
+    total: Money,
+    paid: Money,
+    due: NaiveDate,
+    today: NaiveDate,
+) -> PaymentStatus {
+    if paid >= total {
+        PaymentStatus::Paid
+    } else if today > due {
+        PaymentStatus::Overdue
+    } else if paid > Money::ZERO {
+        PaymentStatus::PartlyPaid
+    } else {
+        PaymentStatus::Unpaid
+    }
 }
 
 #[cfg(test)]
@@ -711,5 +754,18 @@ mod tests {
             let net = line_net(Quantity::Count(count), Money::from_cents(cents));
             prop_assert_eq!(net.cents(), count * cents);
         }
+    }
+
+    #[test]
+    fn payment_status_is_derived() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).expect("date");
+        let total = Money::from_cents(8477);
+        let status =
+            |paid, today| payment_status(total, Money::from_cents(paid), day(10), day(today));
+        assert_eq!(status(0, 5), PaymentStatus::Unpaid);
+        assert_eq!(status(4000, 10), PaymentStatus::PartlyPaid);
+        assert_eq!(status(4000, 11), PaymentStatus::Overdue);
+        assert_eq!(status(0, 11), PaymentStatus::Overdue);
+        assert_eq!(status(8477, 30), PaymentStatus::Paid);
     }
 }

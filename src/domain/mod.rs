@@ -8,6 +8,7 @@ pub mod chain;
 pub mod ids;
 pub mod invoice;
 pub mod money;
+pub mod plans;
 pub mod resources;
 pub mod time;
 pub mod training;

@@ -137,6 +137,7 @@ impl From<ServiceError> for AppError {
                 AppError::TooManyRequests { retry_after_secs }
             }
             ServiceError::Mail(e) => AppError::Internal(e.into()),
+            ServiceError::Document(e) => AppError::Internal(e.into()),
             ServiceError::Db(e) => e.into(),
         }
     }

@@ -7,6 +7,7 @@ pub mod csrf;
 mod error;
 mod extract;
 mod health;
+mod invoicing;
 mod middleware;
 mod request_span;
 mod state;

@@ -2,6 +2,7 @@
 //! and do it on the blocking pool, so any number of instances can run the same job without doing
 //! an item twice. Started by `Application::build`, stopped when the server stops.
 pub mod mail_sender;
+pub mod overdue;
 pub mod reminders;
 pub mod settle;
 
@@ -72,43 +73,32 @@ impl Jobs {
         let every = Duration::from_millis(settings.jobs.poll_interval_ms.max(1));
         let mail_waker = JobWaker::default();
         let mut running = Vec::new();
+        let spawn = |name: &'static str, job: Arc<dyn Job>, waker: JobWaker| {
+            let task = run_loop(job, pool.clone(), every, waker, stopped.clone());
+            (name, tokio::spawn(task))
+        };
         if settings.jobs.enabled && settings.jobs.mail_sender {
             let sender = mail_sender::MailSender::from_settings(settings, &instance_id)?;
             let transport = sender.transport();
             tracing::info!(instance = %instance_id, ?transport, "mail sender started");
             let job: Arc<dyn Job> = Arc::new(sender);
-            let task = run_loop(
-                job,
-                pool.clone(),
-                every,
-                mail_waker.clone(),
-                stopped.clone(),
-            );
-            running.push(("mail_sender", tokio::spawn(task)));
+            running.push(spawn("mail_sender", job, mail_waker.clone()));
         }
         if settings.jobs.enabled && settings.jobs.reminders && settings.booking.reminder_hours > 0 {
             let identity = MailIdentity::from_settings(settings)?;
             let job: Arc<dyn Job> =
                 Arc::new(reminders::Reminders::new(settings, identity, &instance_id));
-            let task = run_loop(
-                job,
-                pool.clone(),
-                every,
-                JobWaker::default(),
-                stopped.clone(),
-            );
-            running.push(("reminders", tokio::spawn(task)));
+            running.push(spawn("reminders", job, JobWaker::default()));
         }
         if settings.jobs.enabled && settings.jobs.settle {
             let job: Arc<dyn Job> = Arc::new(settle::Settle::new(settings, &instance_id));
-            let task = run_loop(
-                job,
-                pool.clone(),
-                every,
-                JobWaker::default(),
-                stopped.clone(),
-            );
-            running.push(("settle", tokio::spawn(task)));
+            running.push(spawn("settle", job, JobWaker::default()));
+        }
+        if settings.jobs.enabled && settings.jobs.overdue && settings.invoicing.max_reminders > 0 {
+            let identity = MailIdentity::from_settings(settings)?;
+            let job: Arc<dyn Job> =
+                Arc::new(overdue::Overdue::new(settings, identity, &instance_id));
+            running.push(spawn("overdue", job, JobWaker::default()));
         }
         Ok(Jobs {
             instance_id,

@@ -1,5 +1,6 @@
 //! What a use case can answer besides success; the HTTP edge maps each variant to a status once.
 use crate::db::DbError;
+use crate::documents::invoice::DocumentError;
 use crate::domain::InvalidField;
 use crate::mail::{MailError, TemplateError};
 
@@ -27,6 +28,9 @@ pub enum ServiceError {
     /// the mail library refuses).
     #[error("cannot queue the mail: {0}")]
     Mail(MailError),
+    /// A document (an invoice's PDF) could not be rendered.
+    #[error("cannot render the document: {0}")]
+    Document(#[from] DocumentError),
     #[error(transparent)]
     Db(DbError),
 }

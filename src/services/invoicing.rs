@@ -2,17 +2,23 @@
 //! line per charge, idempotent), staff review drafts, and issuing numbers each one from the
 //! year's gapless counter and joins it to the single integrity chain, in one transaction that
 //! locks the counter row and the chain head. Issued invoices are immutable (database triggers).
+use std::collections::HashMap;
+
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 
 use super::audit::{self, Changes};
 use super::{now, staff_only, By, ServiceError};
 use crate::db::accounts as account_rows;
-use crate::db::invoicing::{self as rows, InvoiceFilter, InvoiceRow, Issue, LineRow, NewLine};
+use crate::db::invoicing::{
+    self as rows, InvoiceFilter, InvoiceRow, Issue, LineRow, NewLine, OpenCharge,
+};
 use crate::db::{next_counter_value, timestamp, write_tx, DbConn, DbError};
 use crate::domain::chain::{content_digest, record_hash, verify_chain, ChainRecord, DocumentKind};
 use crate::domain::invoice::{line_net, Quantity, Totals, VatRate};
-pub use crate::domain::invoice::{ChainInfo, Invoice, InvoiceLine, Party};
+pub use crate::domain::invoice::{
+    payment_status, ChainInfo, Invoice, InvoiceLine, Party, PaymentStatus,
+};
 use crate::domain::{CustomerId, CustomerKind, InvoiceId, LocalMonth, Money, Role, WorkshopTz};
 
 /// What invoicing needs from configuration.
@@ -23,9 +29,12 @@ pub struct Context {
     pub supplier_tax_id: String,
     pub supplier_address: String,
     pub invoice_series: String,
+    pub credit_note_series: String,
     pub vat_standard: VatRate,
     pub vat_training: VatRate,
     pub payment_days: i64,
+    /// Who mails issued documents, and the links in them.
+    pub mail: crate::mail::MailIdentity,
 }
 
 impl Context {
@@ -48,9 +57,11 @@ impl Context {
             supplier_tax_id: settings.workshop.tax_id.trim().to_string(),
             supplier_address: settings.workshop.address.clone(),
             invoice_series: settings.workshop.invoice_series.clone(),
+            credit_note_series: settings.workshop.credit_note_series.clone(),
             vat_standard: standard,
             vat_training: training,
             payment_days: settings.invoicing.payment_days.max(0),
+            mail: crate::mail::MailIdentity::from_settings(settings)?,
         })
     }
 
@@ -69,6 +80,8 @@ pub struct RunSummary {
     pub month: String,
     /// Customers with open charges.
     pub customers: usize,
+    /// Plan fees, included-hours deductions and discounts the run wrote.
+    pub plan_charges: usize,
     pub drafts_created: usize,
     pub lines_added: usize,
     /// Customers whose invoice of the month is already issued: their charges wait for the next.
@@ -77,7 +90,8 @@ pub struct RunSummary {
 
 /// Drafts `month`: for each customer with open charges up to the month's end, their draft (made
 /// once) gets one line per charge not yet on it. Running it again adds only new charges and
-/// keeps staff edits. `progress` is told after each customer (for a progress bar).
+/// keeps staff edits. Customers are drafted in batches, one transaction each (a customer's
+/// draft, lines and links always commit together); `progress` is told after each batch.
 pub fn run_month(
     conn: &mut DbConn,
     ctx: &Context,
@@ -86,23 +100,29 @@ pub fn run_month(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<RunSummary, ServiceError> {
     staff_only(by, "run the month's invoicing")?;
+    // Plans first: their fees, included hours and discounts are charges like any other.
+    let plan_charges = super::plans::write_month_charges(conn, month)?;
     let label = month.to_string();
     let last_day = last_day_of(month);
-    let customers = rows::customers_with_open_charges(conn, last_day, &label)?;
-    let mut summary = RunSummary {
-        month: label.clone(),
-        customers: customers.len(),
-        ..RunSummary::default()
-    };
-    for (done, customer) in customers.iter().enumerate() {
-        let (made, lines, issued) = write_tx(conn, |c| {
-            draft_customer(c, ctx, *customer, &label, last_day)
-        })?;
-        summary.drafts_created += usize::from(made);
-        summary.lines_added += lines;
-        summary.already_issued += usize::from(issued);
-        progress(done + 1, customers.len());
-    }
+    let summary = rows::with_bulk_cache(conn, |conn| {
+        let customers = rows::customers_with_open_charges(conn, last_day, &label)?;
+        let mut summary = RunSummary {
+            month: label.clone(),
+            customers: customers.len(),
+            plan_charges,
+            ..RunSummary::default()
+        };
+        let mut done = 0;
+        for batch in batches(&customers) {
+            let drafted = write_tx(conn, |c| draft_customers(c, ctx, &batch, &label, last_day))?;
+            summary.drafts_created += drafted.made;
+            summary.lines_added += drafted.lines;
+            summary.already_issued += drafted.issued;
+            done += batch.len();
+            progress(done, customers.len());
+        }
+        Ok::<_, ServiceError>(summary)
+    })?;
     let changes = Changes::new()
         .set("month", &label)
         .set("drafts_created", &summary.drafts_created)
@@ -118,7 +138,32 @@ fn last_day_of(month: LocalMonth) -> NaiveDate {
     month.next().first_day().pred_opt().unwrap_or(first)
 }
 
-/// One customer's part of the run: (draft made, lines added, invoice already issued).
+/// Open charges drafted in one transaction (customers are never split): large enough that
+/// statements and commits are few, small enough that a transaction holds the write lock for well
+/// under a second and the progress bar moves.
+const CHARGES_PER_TRANSACTION: i64 = 20_000;
+
+/// `customers` (with their open charges) in batches of about [`CHARGES_PER_TRANSACTION`].
+fn batches(customers: &[(i64, i64)]) -> Vec<Vec<i64>> {
+    let mut batches: Vec<Vec<i64>> = Vec::new();
+    let mut charges = 0;
+    for &(customer, open) in customers {
+        match batches.last_mut() {
+            Some(batch) if charges + open <= CHARGES_PER_TRANSACTION => {
+                batch.push(customer);
+                charges += open;
+            }
+            _ => {
+                batches.push(vec![customer]);
+                charges = open;
+            }
+        }
+    }
+    batches
+}
+
+/// One customer's part of the run, as a review step needs it: (draft made, lines added,
+/// invoice already issued).
 fn draft_customer(
     c: &mut DbConn,
     ctx: &Context,
@@ -126,40 +171,206 @@ fn draft_customer(
     month: &str,
     last_day: NaiveDate,
 ) -> Result<(bool, usize, bool), ServiceError> {
+    let drafted = draft_customers(c, ctx, &[customer], month, last_day)?;
+    Ok((drafted.made > 0, drafted.lines, drafted.issued > 0))
+}
+
+/// What one batch of the run did.
+struct Drafted {
+    made: usize,
+    lines: usize,
+    issued: usize,
+}
+
+/// One batch of customers' part of the run: each one's draft made if missing, one line per open
+/// charge appended after the draft's last line, the charges linked to their lines, and the
+/// draft's totals computed from its lines (those it had, read as amounts, and the new ones).
+/// Customers whose invoice of the month is issued are left alone: their charges wait.
+fn draft_customers(
+    c: &mut DbConn,
+    ctx: &Context,
+    customers: &[i64],
+    month: &str,
+    last_day: NaiveDate,
+) -> Result<Drafted, ServiceError> {
     let at = timestamp(now());
-    let (invoice, made) = rows::ensure_draft(c, customer, month, at)?;
-    if invoice.status != "draft" {
-        return Ok((false, 0, true));
+    let made = rows::ensure_drafts(c, customers, month, at)?;
+    let mut rates = RateTable::default();
+    let (mut drafts, issued) = open_drafts(c, customers, month, &mut rates)?;
+    let owners: Vec<i64> = drafts.keys().copied().collect();
+    let charges = rows::open_charges_of(c, &owners, last_day, month)?;
+    for charge in &charges {
+        rates.add_category(ctx, &charge.vat_category)?;
     }
-    let charges = rows::open_charges(c, customer, last_day, month)?;
-    let first = rows::next_position(c, invoice.id)?;
-    for (position, charge) in (first..).zip(charges.iter()) {
-        let rate = ctx.rate_for(&charge.vat_category);
+    let rates = rates;
+    let lines = new_lines(&charges, &mut drafts, &rates)?;
+    rows::insert_lines(c, &lines)?;
+    let charge_ids: Vec<i64> = charges.iter().map(|charge| charge.id).collect();
+    rows::link_charges_to_lines(c, &charge_ids)?;
+    for draft in drafts.values().filter(|d| d.added) {
+        let totals = Totals::from_lines(
+            draft
+                .amounts
+                .iter()
+                .map(|(net, rate)| (*net, &rates.known[*rate])),
+        );
+        rows::set_draft_totals(
+            c,
+            draft.id,
+            totals.net().cents(),
+            totals.vat().cents(),
+            totals.total().cents(),
+            at,
+        )?;
+    }
+    Ok(Drafted {
+        made,
+        lines: lines.len(),
+        issued,
+    })
+}
+
+/// The drafts of `month` of `customers`, locked and keyed by customer, each with the positions
+/// and amounts of the lines it has; and how many of the customers' invoices are already issued.
+fn open_drafts(
+    c: &mut DbConn,
+    customers: &[i64],
+    month: &str,
+    rates: &mut RateTable,
+) -> Result<(HashMap<i64, DraftState>, usize), ServiceError> {
+    let (drafts, issued): (Vec<_>, Vec<_>) = rows::month_invoices_of(c, customers, month)?
+        .into_iter()
+        .partition(|invoice| invoice.status == "draft");
+    let ids: Vec<i64> = drafts.iter().map(|d| d.id).collect();
+    rows::lock_invoices(c, &ids)?;
+    let customer_of: HashMap<i64, i64> = drafts.iter().map(|d| (d.id, d.customer_id)).collect();
+    let mut by_customer: HashMap<i64, DraftState> = drafts
+        .iter()
+        .map(|d| (d.customer_id, DraftState::new(d.id)))
+        .collect();
+    for (invoice, position, net, rate) in rows::line_amounts_of(c, &ids)? {
+        let customer = customer_of.get(&invoice);
+        if let Some(draft) = customer.and_then(|k| by_customer.get_mut(k)) {
+            draft.last_position = draft.last_position.max(position);
+            draft
+                .amounts
+                .push((Money::from_cents(net), rates.parsed(&rate)?));
+        }
+    }
+    Ok((by_customer, issued.len()))
+}
+
+/// One new line per charge, numbered after the last line of its customer's draft.
+fn new_lines<'a>(
+    charges: &'a [OpenCharge],
+    drafts: &mut HashMap<i64, DraftState>,
+    rates: &'a RateTable,
+) -> Result<Vec<NewLine<'a>>, ServiceError> {
+    let mut lines = Vec::with_capacity(charges.len());
+    for charge in charges {
+        let Some(draft) = drafts.get_mut(&charge.customer_id) else {
+            continue;
+        };
         let quantity = Quantity::of_charge(&charge.kind, charge.quantity);
         let net = line_net(quantity, Money::from_cents(charge.unit_price_cents));
-        let rate_json = serde_json::to_string(rate)
-            .map_err(|e| ServiceError::Invalid(format!("VAT rate: {e}")))?;
-        let line = rows::insert_line(
-            c,
-            &NewLine {
-                invoice_id: invoice.id,
-                position,
-                charge_id: Some(charge.id),
-                service_date: charge.service_date,
-                description: &charge.description,
-                unit: unit_of(quantity),
-                quantity: charge.quantity,
-                unit_price_cents: charge.unit_price_cents,
-                vat_category: &charge.vat_category,
-                vat_rate: &rate_json,
-                net_cents: net.cents(),
-                edited: false,
-            },
-        )?;
-        rows::link_charge(c, charge.id, Some(line))?;
+        let (rate, rate_json) = rates.of_category(&charge.vat_category)?;
+        draft.last_position += 1;
+        draft.amounts.push((net, rate));
+        draft.added = true;
+        lines.push(NewLine {
+            invoice_id: draft.id,
+            position: draft.last_position,
+            charge_id: Some(charge.id),
+            service_date: charge.service_date,
+            description: &charge.description,
+            unit: unit_of(quantity),
+            quantity: charge.quantity,
+            unit_price_cents: charge.unit_price_cents,
+            vat_category: &charge.vat_category,
+            vat_rate: rate_json,
+            net_cents: net.cents(),
+            edited: false,
+        });
     }
-    recompute(c, invoice.id)?;
-    Ok((made, charges.len(), false))
+    Ok(lines)
+}
+
+/// A draft as one batch of the run builds on it.
+struct DraftState {
+    id: i64,
+    last_position: i32,
+    /// Each line's net and its rate (an index into the batch's [`RateTable`]).
+    amounts: Vec<(Money, usize)>,
+    added: bool,
+}
+
+impl DraftState {
+    fn new(id: i64) -> DraftState {
+        DraftState {
+            id,
+            last_position: 0,
+            amounts: Vec::new(),
+            added: false,
+        }
+    }
+}
+
+/// The VAT rates one batch of the run meets, each parsed or serialized once rather than once
+/// per line.
+#[derive(Default)]
+struct RateTable {
+    known: Vec<VatRate>,
+    /// Stored text of a rate → its index in `known`.
+    by_text: HashMap<String, usize>,
+    /// VAT category → (index in `known`, the text new lines store).
+    by_category: HashMap<String, (usize, String)>,
+}
+
+impl RateTable {
+    fn index(&mut self, rate: VatRate) -> usize {
+        match self.known.iter().position(|known| *known == rate) {
+            Some(i) => i,
+            None => {
+                self.known.push(rate);
+                self.known.len() - 1
+            }
+        }
+    }
+
+    /// A stored line's rate, as an index.
+    fn parsed(&mut self, text: &str) -> Result<usize, ServiceError> {
+        if let Some(i) = self.by_text.get(text) {
+            return Ok(*i);
+        }
+        let rate: VatRate = serde_json::from_str(text).map_err(|e| {
+            ServiceError::Db(DbError::Corrupt(format!(
+                "VAT rate '{text}' of a line: {e}"
+            )))
+        })?;
+        let i = self.index(rate);
+        self.by_text.insert(text.to_string(), i);
+        Ok(i)
+    }
+
+    /// Learns the rate of a charge's VAT category (once per category).
+    fn add_category(&mut self, ctx: &Context, category: &str) -> Result<(), ServiceError> {
+        if !self.by_category.contains_key(category) {
+            let rate = ctx.rate_for(category).clone();
+            let text = serde_json::to_string(&rate)
+                .map_err(|e| ServiceError::Invalid(format!("VAT rate: {e}")))?;
+            let i = self.index(rate);
+            self.by_category.insert(category.to_string(), (i, text));
+        }
+        Ok(())
+    }
+
+    /// The rate of a VAT category met before, as an index and as the text a new line stores.
+    fn of_category(&self, category: &str) -> Result<(usize, &str), ServiceError> {
+        let (i, text) = self.by_category.get(category).ok_or_else(|| {
+            ServiceError::Invalid(format!("VAT category '{category}' was not looked up"))
+        })?;
+        Ok((*i, text.as_str()))
+    }
 }
 
 fn unit_of(quantity: Quantity) -> &'static str {
@@ -247,11 +458,7 @@ fn to_invoice(row: &InvoiceRow, lines: &[LineRow]) -> Result<Invoice, ServiceErr
     };
     Ok(Invoice {
         id: InvoiceId::new(row.id),
-        kind: if row.kind == "credit_note" {
-            DocumentKind::CreditNote
-        } else {
-            DocumentKind::Invoice
-        },
+        kind: kind_of(row),
         status: row.status.clone(),
         customer_id: CustomerId::new(row.customer_id),
         month: row.month.clone(),
@@ -273,7 +480,24 @@ fn to_invoice(row: &InvoiceRow, lines: &[LineRow]) -> Result<Invoice, ServiceErr
         totals: totals_of(lines)?,
         lines: invoice_lines,
         chain,
+        payment_status: None,
     })
+}
+
+fn kind_of(row: &InvoiceRow) -> DocumentKind {
+    if row.kind == "credit_note" {
+        DocumentKind::CreditNote
+    } else {
+        DocumentKind::Invoice
+    }
+}
+
+/// The number of the invoice a credit note corrects.
+fn corrected_number(c: &mut DbConn, row: &InvoiceRow) -> Result<Option<String>, ServiceError> {
+    match row.corrects_id {
+        Some(original) => Ok(rows::find_invoice(c, original)?.number),
+        None => Ok(None),
+    }
 }
 
 /// Whether the caller may see a customer's invoices: staff, the member of an individual
@@ -300,7 +524,22 @@ pub fn get(conn: &mut DbConn, by: &By, id: InvoiceId) -> Result<Invoice, Service
         return Err(ServiceError::NotFound);
     }
     let lines = rows::lines_of(conn, row.id)?;
-    to_invoice(&row, &lines)
+    let mut invoice = to_invoice(&row, &lines)?;
+    invoice.corrects = corrected_number(conn, &row)?;
+    Ok(invoice)
+}
+
+/// `get` with the payment status of an issued invoice.
+pub fn get_with_status(
+    conn: &mut DbConn,
+    ctx: &Context,
+    by: &By,
+    id: InvoiceId,
+) -> Result<Invoice, ServiceError> {
+    let mut invoice = [get(conn, by, id)?];
+    statuses(conn, ctx, &mut invoice)?;
+    let [invoice] = invoice;
+    Ok(invoice)
 }
 
 /// Which invoices to list.
@@ -311,8 +550,14 @@ pub struct ListQuery {
     pub customer_id: Option<CustomerId>,
 }
 
-/// Invoice headers (lines left out): staff see all; customers their account's issued ones.
-pub fn list(conn: &mut DbConn, by: &By, query: &ListQuery) -> Result<Vec<Invoice>, ServiceError> {
+/// Invoice headers (lines and the breakdown per rate left out) with their payment status:
+/// staff see all; customers their account's issued ones.
+pub fn list(
+    conn: &mut DbConn,
+    ctx: &Context,
+    by: &By,
+    query: &ListQuery,
+) -> Result<Vec<Invoice>, ServiceError> {
     let mut filter = InvoiceFilter {
         month: query.month.map(|m| m.to_string()),
         status: query.status.clone(),
@@ -328,14 +573,57 @@ pub fn list(conn: &mut DbConn, by: &By, query: &ListQuery) -> Result<Vec<Invoice
             filter.status = Some("issued".into());
         }
     }
-    rows::list_invoices(conn, &filter)?
+    let found = rows::list_invoices(conn, &filter)?;
+    let mut invoices = found
         .iter()
         .map(|row| {
             let mut invoice = to_invoice(row, &[])?;
-            invoice.totals = Totals::of(&[]);
+            invoice.totals = Totals::summary(
+                Money::from_cents(row.net_cents.unwrap_or(0)),
+                Money::from_cents(row.vat_cents.unwrap_or(0)),
+            );
+            if row.corrects_id.is_some() {
+                invoice.corrects = corrected_number(conn, row)?;
+            }
             Ok(invoice)
         })
-        .collect()
+        .collect::<Result<Vec<_>, ServiceError>>()?;
+    statuses(conn, ctx, &mut invoices)?;
+    Ok(invoices)
+}
+
+// --- The PDF ----------------------------------------------------------------------------------
+
+/// A document's PDF and the name to save it under.
+#[derive(Debug, Clone)]
+pub struct InvoicePdf {
+    /// `F2026-000001.pdf`; a draft's (staff only) `draft-12.pdf`.
+    pub filename: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The PDF of a document the caller may see (exactly as [`get`]: customers their issued ones,
+/// anyone else's answers `NotFound`): the bytes stored at issue, so every instance serves the
+/// same file. A document issued before PDFs were stored, or a draft, is rendered now.
+pub fn pdf(conn: &mut DbConn, by: &By, id: InvoiceId) -> Result<InvoicePdf, ServiceError> {
+    let invoice = get(conn, by, id)?;
+    let stored = match invoice.number {
+        Some(_) => rows::pdf_of(conn, id.get())?,
+        None => None,
+    };
+    let bytes = match stored {
+        Some(bytes) => bytes,
+        None => crate::documents::invoice::pdf(&invoice)?,
+    };
+    let filename = match &invoice.number {
+        // Only what is safe in a file name and a header: `F2026-000001` stays as it is.
+        Some(number) => format!(
+            "{}.pdf",
+            number.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_")
+        ),
+        None => format!("draft-{}.pdf", id.get()),
+    };
+    Ok(InvoicePdf { filename, bytes })
 }
 
 // --- Issuing ----------------------------------------------------------------------------------
@@ -406,7 +694,11 @@ fn issue_in(
     let customer = account_rows::find_customer(c, CustomerId::new(row.customer_id))?;
     let at = now();
     let issue_date = ctx.tz.local_date(at);
-    let series = ctx.invoice_series.clone();
+    let kind = kind_of(&row);
+    let series = match kind {
+        DocumentKind::Invoice => ctx.invoice_series.clone(),
+        DocumentKind::CreditNote => ctx.credit_note_series.clone(),
+    };
     let year = chrono::Datelike::year(&issue_date);
     let n = next_counter_value(c, &format!("{series}{year}"))?;
     let number = format!("{series}{year}-{n:06}");
@@ -422,7 +714,7 @@ fn issue_in(
         address: customer.address.clone(),
     };
     let digest = content_digest(&Canonical {
-        kind: DocumentKind::Invoice,
+        kind,
         number: &number,
         issue_date,
         month: &row.month,
@@ -438,7 +730,7 @@ fn issue_in(
         supplier_tax_id: ctx.supplier_tax_id.clone(),
         number: number.clone(),
         issue_date,
-        kind: DocumentKind::Invoice,
+        kind,
         vat_total: invoice.totals.vat(),
         total: invoice.totals.total(),
         previous_hash: (!previous_hash.is_empty()).then(|| previous_hash.clone()),
@@ -447,6 +739,26 @@ fn issue_in(
     };
     let hash = record_hash(&record);
     hook(&number)?;
+    // The document as issued, rendered once: every instance serves these bytes from now on.
+    let due_date = issue_date + Duration::days(ctx.payment_days);
+    let document = Invoice {
+        status: "issued".into(),
+        number: Some(number.clone()),
+        issue_date: Some(issue_date),
+        due_date: Some(due_date),
+        supplier: Some(supplier.clone()),
+        customer: Some(buyer.clone()),
+        corrects: corrected_number(c, &row)?,
+        chain: Some(ChainInfo {
+            position: position + 1,
+            previous_hash: previous_hash.clone(),
+            record_hash: hash.clone(),
+            content_digest: digest.clone(),
+            generated_at: generated.clone(),
+        }),
+        ..invoice.clone()
+    };
+    let pdf = crate::documents::invoice::pdf(&document)?;
     let issued = rows::issue(
         c,
         row.id,
@@ -455,7 +767,7 @@ fn issue_in(
             series: &series,
             number: &number,
             issue_date,
-            due_date: issue_date + Duration::days(ctx.payment_days),
+            due_date,
             supplier_name: &supplier.name,
             supplier_tax_id: &ctx.supplier_tax_id,
             supplier_address: &supplier.address,
@@ -470,7 +782,7 @@ fn issue_in(
             record_hash: &hash,
             content_digest: &digest,
             generated_at: &generated,
-            pdf: None,
+            pdf: Some(&pdf),
             updated_at: timestamp(at),
             issued_at: timestamp(at),
         },
@@ -486,8 +798,96 @@ fn issue_in(
         .set("total", &invoice.totals.total())
         .set("record_hash", &hash);
     audit::record(c, by, "invoice.issue", "invoice", Some(row.id), changes)?;
+    queue_document_mail(c, ctx, &document, pdf, "issued")?;
     invoice = to_invoice(&rows::find_invoice(c, row.id)?, &lines)?;
+    invoice.corrects = document.corrects;
     Ok(invoice)
+}
+
+/// Queues an issued document to the customer's billing contacts with its PDF attached, under
+/// `invoice-{occasion}-{id}…` (issued once; each resend its own).
+fn queue_document_mail(
+    c: &mut DbConn,
+    ctx: &Context,
+    document: &Invoice,
+    pdf: Vec<u8>,
+    occasion: &str,
+) -> Result<usize, ServiceError> {
+    let number = document.number.clone().unwrap_or_default();
+    let title = match document.kind {
+        DocumentKind::Invoice => "Invoice",
+        DocumentKind::CreditNote => "Credit note",
+    };
+    let day = |d: Option<NaiveDate>| {
+        d.map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    };
+    let (issue_date, due_date) = (day(document.issue_date), day(document.due_date));
+    let total = format!("{} EUR", document.totals.total());
+    let link = ctx.mail.link(&format!("/invoices/{}", document.id.get()));
+    let corrects = document
+        .corrects
+        .as_ref()
+        .map(|n| format!("It corrects invoice {n}."))
+        .unwrap_or_default();
+    let contacts = super::payments::billing_contacts(c, document.customer_id)?;
+    let sent = contacts.len();
+    for (suffix, to) in contacts {
+        let name = to.name.clone().unwrap_or_else(|| to.email.clone());
+        let values = [
+            ("name", name.as_str()),
+            ("document", title),
+            ("number", number.as_str()),
+            ("issue_date", issue_date.as_str()),
+            ("due_date", due_date.as_str()),
+            ("total", total.as_str()),
+            ("corrects", corrects.as_str()),
+            ("link", link.as_str()),
+        ];
+        let rendered = crate::mail_template!("invoice_issued").render(&ctx.mail, &values)?;
+        let key = format!("invoice-{occasion}-{}{suffix}", document.id.get());
+        let mail = crate::mail::OutgoingMail::new(key, to, rendered).attach(
+            format!("{number}.pdf"),
+            "application/pdf",
+            pdf.clone(),
+        );
+        crate::mail::enqueue(c, &ctx.mail, mail)?;
+    }
+    Ok(sent)
+}
+
+/// Mails an issued document again (staff): the stored PDF, under a key of its own each time.
+pub fn resend(
+    conn: &mut DbConn,
+    ctx: &Context,
+    by: &By,
+    id: InvoiceId,
+) -> Result<usize, ServiceError> {
+    staff_only(by, "resend invoices")?;
+    write_tx(conn, |c| {
+        let row = rows::find_invoice(c, id.get())?;
+        if row.status != "issued" {
+            return Err(ServiceError::Conflict(
+                "Only an issued document can be mailed.".into(),
+            ));
+        }
+        let mut document = to_invoice(&row, &rows::lines_of(c, row.id)?)?;
+        document.corrects = corrected_number(c, &row)?;
+        let pdf = match rows::pdf_of(c, row.id)? {
+            Some(stored) => stored,
+            None => crate::documents::invoice::pdf(&document)?,
+        };
+        let occasion = format!("resent-{}", now().timestamp_millis());
+        let sent = queue_document_mail(c, ctx, &document, pdf, &occasion)?;
+        if sent == 0 {
+            return Err(ServiceError::Conflict(
+                "The customer has no billing email and nobody who could receive it.".into(),
+            ));
+        }
+        let changes = Changes::new().set("recipients", &sent);
+        audit::record(c, by, "invoice.resend", "invoice", Some(row.id), changes)?;
+        Ok(sent)
+    })
 }
 
 // --- Verifying --------------------------------------------------------------------------------
@@ -806,40 +1206,182 @@ pub fn set_notes(
     })
 }
 
-// --- Payments ---------------------------------------------------------------------------------
+// --- Credit notes -----------------------------------------------------------------------------
 
-/// Where an issued invoice stands, derived from its payments (the invoice never changes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentStatus {
-    Unpaid,
-    PartlyPaid,
-    Paid,
-    Overdue,
+/// What a credit note takes back of one line of the original: all that is left of it, or a
+/// quantity (minutes for a time line, a count otherwise).
+#[derive(Debug, Clone)]
+pub struct CreditLine {
+    pub line_id: i64,
+    pub quantity: Option<i64>,
 }
 
-/// The status of an invoice of `total` with `paid` received, due on `due`, seen on `today`.
-pub fn payment_status(
-    total: Money,
-    paid: Money,
-    due: NaiveDate,
-    today: NaiveDate,
-) -> PaymentStatus {
-    if paid >= total {
-        PaymentStatus::Paid
-    } else if today > due {
-        PaymentStatus::Overdue
-    } else if paid > Money::ZERO {
-        PaymentStatus::PartlyPaid
-    } else {
-        PaymentStatus::Unpaid
+/// A credit note to issue: why, and which lines (none listed: everything not yet credited).
+#[derive(Debug, Clone)]
+pub struct CreditRequest {
+    pub reason: String,
+    pub lines: Vec<CreditLine>,
+}
+
+/// Issues a credit note correcting an issued invoice, fully or in part, in one transaction:
+/// its own series, the same chain, each line the negative of (part of) an original line at the
+/// original's price and VAT rate. Each line bills a reversal charge whose source is the line it
+/// credits, so the ledger stays complete and no line is credited beyond what was invoiced.
+pub fn credit_note(
+    conn: &mut DbConn,
+    ctx: &Context,
+    by: &By,
+    original: InvoiceId,
+    request: &CreditRequest,
+) -> Result<Invoice, ServiceError> {
+    staff_only(by, "issue credit notes")?;
+    let reason = request.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(ServiceError::Invalid(
+            "A credit note needs a reason of at most 500 characters.".into(),
+        ));
     }
+    write_tx(conn, |c| {
+        crate::db::lock_row(c, "invoices", original.get())?;
+        let row = rows::find_invoice(c, original.get())?;
+        if row.kind != "invoice" || row.status != "issued" {
+            return Err(ServiceError::Conflict(
+                "Only an issued invoice can be corrected by a credit note.".into(),
+            ));
+        }
+        let lines = rows::lines_of(c, row.id)?;
+        let ids: Vec<i64> = lines.iter().map(|l| l.id).collect();
+        let credited = rows::credited_quantities(c, &ids)?;
+        let left = |line: &LineRow| {
+            line.quantity - credited.get(&line.id).map_or(0, |q| q.iter().sum::<i64>())
+        };
+        let wanted: Vec<(&LineRow, i64)> = if request.lines.is_empty() {
+            lines
+                .iter()
+                .map(|l| (l, left(l)))
+                .filter(|(_, q)| *q > 0)
+                .collect()
+        } else {
+            let mut wanted = Vec::with_capacity(request.lines.len());
+            for asked in &request.lines {
+                let line = lines
+                    .iter()
+                    .find(|l| l.id == asked.line_id)
+                    .ok_or_else(|| {
+                        ServiceError::Invalid(format!(
+                            "Line {} is not on invoice {}.",
+                            asked.line_id,
+                            row.number.clone().unwrap_or_default()
+                        ))
+                    })?;
+                if wanted
+                    .iter()
+                    .any(|(l, _): &(&LineRow, i64)| l.id == line.id)
+                {
+                    return Err(ServiceError::Invalid(format!(
+                        "Line {} is listed twice.",
+                        line.id
+                    )));
+                }
+                let remaining = left(line);
+                let quantity = asked.quantity.unwrap_or(remaining);
+                if quantity < 1 && asked.quantity.is_some() {
+                    return Err(ServiceError::Invalid(
+                        "A credited quantity is at least 1.".into(),
+                    ));
+                }
+                if quantity < 1 || quantity > remaining {
+                    return Err(ServiceError::Conflict(format!(
+                        "Line {} (\"{}\") has {} left to credit; {} was asked.",
+                        line.id, line.description, remaining, quantity
+                    )));
+                }
+                wanted.push((line, quantity));
+            }
+            wanted
+        };
+        if wanted.is_empty() {
+            return Err(ServiceError::Conflict(
+                "This invoice is already fully credited.".into(),
+            ));
+        }
+        let customer = account_rows::find_customer(c, CustomerId::new(row.customer_id))?;
+        let at = timestamp(now());
+        let note = format!("Reason: {reason}");
+        let id = rows::insert_credit_note(c, &row, &note, at)?;
+        for (position, (line, quantity)) in (1..).zip(wanted.iter()) {
+            let revision = credited.get(&line.id).map_or(0, Vec::len);
+            let revision = i32::try_from(revision)
+                .map_err(|_| ServiceError::Invalid("Too many credit notes for one line.".into()))?;
+            let quantity_of_line = match quantity_of(line) {
+                Quantity::Minutes(_) => Quantity::Minutes(*quantity),
+                Quantity::Count(_) => Quantity::Count(*quantity),
+            };
+            let unit_price = -Money::from_cents(line.unit_price_cents);
+            let net = line_net(quantity_of_line, unit_price);
+            let description = format!("Credit: {}", line.description);
+            let written = crate::db::bookings::insert_charge_once(
+                c,
+                &crate::db::bookings::NewChargeRow {
+                    customer_id: row.customer_id,
+                    user_id: None,
+                    kind: "reversal",
+                    source_type: "invoice_line",
+                    source_id: line.id,
+                    revision,
+                    service_date: line.service_date,
+                    description: &description,
+                    quantity: 1,
+                    unit_price_cents: net.cents(),
+                    price_category: customer.price_category.as_str(),
+                    vat_category: &line.vat_category,
+                    machine_category_id: None,
+                    created_at: at,
+                },
+            )?;
+            if !written {
+                return Err(ServiceError::Conflict(
+                    "Another credit note of this line was issued meanwhile.".into(),
+                ));
+            }
+            let charge = rows::charge_id(c, "invoice_line", line.id, "reversal", revision)?;
+            let line_id = rows::insert_line(
+                c,
+                &NewLine {
+                    invoice_id: id,
+                    position,
+                    charge_id: Some(charge),
+                    service_date: line.service_date,
+                    description: &line.description,
+                    unit: &line.unit,
+                    quantity: *quantity,
+                    unit_price_cents: unit_price.cents(),
+                    vat_category: &line.vat_category,
+                    vat_rate: &line.vat_rate,
+                    net_cents: net.cents(),
+                    edited: false,
+                },
+            )?;
+            rows::link_charge(c, charge, Some(line_id))?;
+        }
+        recompute(c, id)?;
+        let changes = Changes::new()
+            .set("credit_note_id", &id)
+            .set("lines", &wanted.len())
+            .set("reason", &reason.to_string());
+        audit::record(c, by, "invoice.credit", "invoice", Some(row.id), changes)?;
+        issue_in(c, ctx, by, InvoiceId::new(id), &mut |_| Ok(()))
+    })
 }
+
+// --- Payments ---------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Payments {
     pub invoice_id: InvoiceId,
     pub total: Money,
+    /// What credit notes took off the invoice (a positive amount).
+    pub credited: Money,
     pub paid: Money,
     pub outstanding: Money,
     pub status: PaymentStatus,
@@ -855,17 +1397,56 @@ fn payments_view(
     let paid = payments.iter().fold(Money::ZERO, |sum, p| {
         sum + Money::from_cents(p.amount_cents)
     });
+    let credited = -Money::from_cents(
+        rows::credited_cents(c, &[row.id])?
+            .get(&row.id)
+            .copied()
+            .unwrap_or(0),
+    );
     let total = Money::from_cents(row.total_cents.unwrap_or(0));
     let today = ctx.tz.local_date(now());
     let due = row.due_date.unwrap_or(today);
     Ok(Payments {
         invoice_id: InvoiceId::new(row.id),
         total,
+        credited,
         paid,
-        outstanding: total - paid,
-        status: payment_status(total, paid, due, today),
+        outstanding: total - credited - paid,
+        status: payment_status(total - credited, paid, due, today),
         payments,
     })
+}
+
+/// The payment status of issued invoices (credit notes have none), from their payments and
+/// credit notes in two grouped queries.
+fn statuses(c: &mut DbConn, ctx: &Context, invoices: &mut [Invoice]) -> Result<(), ServiceError> {
+    let ids: Vec<i64> = invoices
+        .iter()
+        .filter(|i| i.status == "issued" && i.kind == DocumentKind::Invoice)
+        .map(|i| i.id.get())
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let paid = rows::paid_cents(c, &ids)?;
+    let credited = rows::credited_cents(c, &ids)?;
+    let today = ctx.tz.local_date(now());
+    for invoice in invoices.iter_mut() {
+        let id = invoice.id.get();
+        if !ids.contains(&id) {
+            continue;
+        }
+        let owed =
+            invoice.totals.total() + Money::from_cents(credited.get(&id).copied().unwrap_or(0));
+        let received = Money::from_cents(paid.get(&id).copied().unwrap_or(0));
+        invoice.payment_status = Some(payment_status(
+            owed,
+            received,
+            invoice.due_date.unwrap_or(today),
+            today,
+        ));
+    }
+    Ok(())
 }
 
 /// An issued invoice's payments and status (whoever may see the invoice).
@@ -953,20 +1534,46 @@ pub fn record_payment(
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+// --- Export -----------------------------------------------------------------------------------
 
-    #[test]
-    fn payment_status_is_derived() {
-        let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).expect("date");
-        let total = Money::from_cents(8477);
-        let status =
-            |paid, today| payment_status(total, Money::from_cents(paid), day(10), day(today));
-        assert_eq!(status(0, 5), PaymentStatus::Unpaid);
-        assert_eq!(status(4000, 10), PaymentStatus::PartlyPaid);
-        assert_eq!(status(4000, 11), PaymentStatus::Overdue);
-        assert_eq!(status(0, 11), PaymentStatus::Overdue);
-        assert_eq!(status(8477, 30), PaymentStatus::Paid);
+/// The accountant's CSV of `month`: every invoice and credit note issued in that calendar month
+/// (by issue date, the basis of a VAT return, whatever month the document bills), in issue
+/// order, one row per document and VAT rate with the base and VAT of its `Totals`. Staff only.
+pub fn export(conn: &mut DbConn, by: &By, month: LocalMonth) -> Result<String, ServiceError> {
+    use crate::documents::csv::{self, ExportRow};
+    staff_only(by, "export invoices")?;
+    let (first, last) = (month.first_day(), last_day_of(month));
+    let documents = rows::issued_between(conn, first, last)?;
+    let mut lines: std::collections::HashMap<i64, Vec<LineRow>> = Default::default();
+    for line in rows::lines_issued_between(conn, first, last)? {
+        lines.entry(line.invoice_id).or_default().push(line);
     }
+    let mut out = Vec::with_capacity(documents.len());
+    for doc in &documents {
+        let totals = totals_of(lines.get(&doc.id).map_or(&[], Vec::as_slice))?;
+        if (Some(totals.vat().cents()), Some(totals.total().cents()))
+            != (doc.vat_cents, doc.total_cents)
+        {
+            return Err(ServiceError::Db(DbError::Corrupt(format!(
+                "the totals of {} differ from its lines; run `obrador invoices verify`",
+                doc.number.as_deref().unwrap_or("a document")
+            ))));
+        }
+        let kind = if doc.kind == "credit_note" {
+            DocumentKind::CreditNote
+        } else {
+            DocumentKind::Invoice
+        };
+        out.extend(totals.by_rate().iter().map(|part| ExportRow {
+            number: doc.number.clone().unwrap_or_default(),
+            issue_date: doc.issue_date.unwrap_or(first),
+            customer: doc.customer_name.clone().unwrap_or_default(),
+            tax_id: doc.customer_tax_id.clone(),
+            base: part.base,
+            rate: part.rate.clone(),
+            vat: part.vat,
+            kind,
+        }));
+    }
+    csv::invoices(&out).map_err(|e| ServiceError::Invalid(format!("CSV export: {e}")))
 }

@@ -10,6 +10,8 @@ mod error;
 pub mod invoicing;
 pub mod outbox;
 pub mod password_reset;
+pub mod payments;
+pub mod plans;
 pub mod resources;
 pub mod tokens;
 pub mod training;

@@ -54,12 +54,15 @@ fn menu(chrome: &Chrome<'_>) -> Markup {
                     a href="/bookings" { "My bookings" }
                     a href="/trainings" { "My trainings" }
                     a href="/usage" { "My usage" }
+                    a href="/invoices" { "My invoices" }
                     @if user.role == Role::Tutor {
                         a href="/tutor/schedule" { "My schedule" }
                     }
                     @if user.role.is_staff() {
                         a href="/staff/today" { "Today" }
                         a href="/staff/usage" { "Usage" }
+                        a href="/staff/invoices" { "Invoices" }
+                        a href="/staff/plans" { "Plans" }
                         a href="/staff/machines" { "Machines & hours" }
                         a href="/staff/training" { "Courses & sessions" }
                         a href="/staff/customers" { "Customers" }

@@ -395,3 +395,69 @@ async fn demo_turns_last_months_bookings_into_usage_once() {
         .expect("charges");
     assert_eq!(no_shows(&ledger), 2);
 }
+
+#[tokio::test]
+async fn demo_invoices_last_month_with_plans_payments_and_a_credit_note_once() {
+    use obrador::db::schema::{invoices, payments, subscriptions};
+
+    let app = spawn_app_with(|s| s.jobs.enabled = false).await;
+    let first = demo(&app);
+    assert!(first.contains("2 plans and 2 subscriptions"), "{first}");
+    assert!(first.contains("2 payments, 1 credit note"), "{first}");
+    let mut conn = app.db.conn();
+    let documents: Vec<(String, String, Option<String>)> = invoices::table
+        .select((invoices::kind, invoices::status, invoices::number))
+        .load(&mut conn)
+        .expect("invoices");
+    let drafts = documents.iter().filter(|d| d.1 == "draft").count();
+    let issued = documents
+        .iter()
+        .filter(|d| d.0 == "invoice" && d.1 == "issued")
+        .count();
+    let credit_notes: Vec<&String> = documents
+        .iter()
+        .filter(|d| d.0 == "credit_note")
+        .filter_map(|d| d.2.as_ref())
+        .collect();
+    assert_eq!(drafts, 1, "one draft left to review");
+    assert!(issued >= 3, "{issued} invoices issued");
+    assert_eq!(credit_notes.len(), 1);
+    assert!(credit_notes[0].starts_with('R'));
+    // Every issued document carries its PDF, and the chain is intact.
+    let without_pdf: i64 = invoices::table
+        .filter(invoices::status.eq("issued"))
+        .filter(invoices::pdf.is_null())
+        .count()
+        .get_result(&mut conn)
+        .expect("count");
+    assert_eq!(without_pdf, 0);
+    let chain = obrador::services::invoicing::verify(&mut conn).expect("verify");
+    assert!(chain.intact, "{chain:?}");
+    // A plan fee is on the subscribers' invoices.
+    let fees: i64 = obrador::db::schema::invoice_lines::table
+        .filter(obrador::db::schema::invoice_lines::description.like("% plan, %"))
+        .count()
+        .get_result(&mut conn)
+        .expect("count");
+    assert_eq!(fees, 2);
+
+    let counts = |conn: &mut obrador::db::DbConn| -> (i64, i64, i64) {
+        (
+            invoices::table.count().get_result(conn).expect("invoices"),
+            payments::table.count().get_result(conn).expect("payments"),
+            subscriptions::table
+                .count()
+                .get_result(conn)
+                .expect("subscriptions"),
+        )
+    };
+    let loaded = counts(&mut conn);
+    drop(conn);
+    let second = demo(&app);
+    assert!(second.contains("already there"), "{second}");
+    assert_eq!(
+        counts(&mut app.db.conn()),
+        loaded,
+        "a second run adds nothing"
+    );
+}

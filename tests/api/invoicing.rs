@@ -3,78 +3,17 @@
 //! verification that finds tampering.
 use chrono::{Datelike, Utc};
 use diesel::prelude::*;
-use obrador::db::bookings::{insert_charge_once, NewChargeRow};
-use obrador::db::DbConn;
-use obrador::domain::{CustomerId, InvoiceId, LocalMonth, Role, WorkshopTz};
+use obrador::domain::{InvoiceId, Role, WorkshopTz};
 use obrador::services::invoicing::{self, Context};
 use obrador::services::{By, ServiceError};
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 
+use crate::helpers::billing::{charge, json_of, this_month};
 use crate::helpers::{spawn_app_with, TestApp};
 
 async fn app() -> TestApp {
     spawn_app_with(|s| s.jobs.enabled = false).await
-}
-
-fn this_month() -> LocalMonth {
-    LocalMonth::of(WorkshopTz::DEFAULT.local_date(Utc::now()))
-}
-
-/// A charge of this month for `customer`: `kind` with `quantity` at `unit_cents`.
-fn charge(
-    conn: &mut DbConn,
-    customer: CustomerId,
-    source: i64,
-    kind: &str,
-    quantity: i64,
-    unit_cents: i64,
-) {
-    let row = NewChargeRow {
-        customer_id: customer.get(),
-        user_id: None,
-        kind,
-        source_type: "test",
-        source_id: source,
-        revision: 0,
-        service_date: this_month().first_day(),
-        description: "Laser cutter, test",
-        quantity,
-        unit_price_cents: unit_cents,
-        price_category: "member",
-        vat_category: "standard",
-        machine_category_id: None,
-        created_at: Utc::now().naive_utc(),
-    };
-    assert!(insert_charge_once(conn, &row).expect("charge"));
-}
-
-async fn json_of(response: reqwest::Response) -> Value {
-    response.json().await.expect("json")
-}
-
-/// This month's invoices as the staff list shows them, with `filter` appended to the query
-/// (e.g. `&status=draft`).
-async fn month_invoices(app: &TestApp, staff: &str, filter: &str) -> Value {
-    let month = this_month().to_string();
-    json_of(
-        app.api_get(staff, &format!("/api/v1/invoices?month={month}{filter}"))
-            .await,
-    )
-    .await
-}
-
-async fn run(app: &TestApp, staff: &str) -> Value {
-    let response = app
-        .api_send(
-            Method::POST,
-            staff,
-            "/api/v1/invoice-runs",
-            json!({"month": this_month().to_string()}),
-        )
-        .await;
-    assert_eq!(response.status(), 201);
-    json_of(response).await
 }
 
 #[tokio::test]
@@ -91,16 +30,15 @@ async fn the_months_run_drafts_one_invoice_per_customer_and_running_again_adds_o
         charge(&mut conn, ana.customer_id, 3, "late_cancel", 1, 550);
         charge(&mut conn, bea.customer_id, 4, "usage", 60, 2000);
     }
-    let first = run(&app, &staff).await;
+    let first = app.run_month(&staff).await;
     assert_eq!(first["drafts_created"], 2);
     assert_eq!(first["lines_added"], 4);
-    let again = run(&app, &staff).await;
+    let again = app.run_month(&staff).await;
     assert_eq!(again["drafts_created"], 0);
     assert_eq!(again["lines_added"], 0);
 
     let month = this_month().to_string();
-    let drafts = month_invoices(&app, &staff, "&status=draft").await;
-    let items = drafts["items"].as_array().expect("items");
+    let items = app.month_invoices(&staff, "&status=draft").await;
     assert_eq!(items.len(), 2);
     let ana_draft = items
         .iter()
@@ -120,7 +58,7 @@ async fn the_months_run_drafts_one_invoice_per_customer_and_running_again_adds_o
         let mut conn = app.db.conn();
         charge(&mut conn, ana.customer_id, 5, "usage", 30, 2000);
     }
-    let third = run(&app, &staff).await;
+    let third = app.run_month(&staff).await;
     assert_eq!(
         (
             third["drafts_created"].clone(),
@@ -172,11 +110,9 @@ async fn drafts(app: &TestApp, staff: &str, count: usize) -> Vec<i64> {
             charge(&mut conn, customer, 1000 + i as i64, "usage", 60, 2000);
         }
     }
-    run(app, staff).await;
-    let listed = month_invoices(app, staff, "&status=draft").await;
-    listed["items"]
-        .as_array()
-        .expect("items")
+    app.run_month(staff).await;
+    app.month_invoices(staff, "&status=draft")
+        .await
         .iter()
         .filter_map(|i| i["id"].as_i64())
         .collect()
@@ -279,7 +215,7 @@ async fn eight_clients_issuing_two_hundred_drafts_at_once_leave_no_gap_and_no_fo
         total += handle.await.expect("task");
     }
     assert_eq!(total, 200, "each draft issued exactly once");
-    let issued = month_invoices(&app, &staff, "&status=issued").await;
+    let issued = json!({"items": app.month_invoices(&staff, "&status=issued").await});
     let mut numbers: Vec<i64> = issued["items"]
         .as_array()
         .expect("items")
@@ -366,8 +302,8 @@ async fn customers_see_their_own_issued_invoices_and_nobody_elses() {
         charge(&mut conn, ana.customer_id, 1, "usage", 60, 2000);
         charge(&mut conn, bea.customer_id, 2, "usage", 60, 2000);
     }
-    run(&app, &staff).await;
-    let listed = month_invoices(&app, &staff, "").await;
+    app.run_month(&staff).await;
+    let listed = json!({"items": app.month_invoices(&staff, "").await});
     for item in listed["items"].as_array().expect("items") {
         let id = item["id"].as_i64().expect("id");
         app.api_send(
@@ -492,8 +428,8 @@ async fn staff_review_drafts_and_a_removed_charge_waits_for_next_month() {
         charge(&mut conn, ana.customer_id, 1, "usage", 60, 2000);
         charge(&mut conn, ana.customer_id, 2, "seat", 1, 3000);
     }
-    run(&app, &staff).await;
-    let listed = month_invoices(&app, &staff, "").await;
+    app.run_month(&staff).await;
+    let listed = json!({"items": app.month_invoices(&staff, "").await});
     let id = listed["items"][0]["id"].as_i64().expect("id");
     let path = format!("/api/v1/invoices/{id}");
     let invoice = json_of(app.api_get(&staff, &path).await).await;
@@ -543,7 +479,7 @@ async fn staff_review_drafts_and_a_removed_charge_waits_for_next_month() {
     assert_eq!(noted.status(), 200);
 
     // A re-run keeps the edit and does not bring the removed charge back.
-    let again = run(&app, &staff).await;
+    let again = app.run_month(&staff).await;
     assert_eq!(again["lines_added"], 0);
     let invoice = json_of(app.api_get(&staff, &path).await).await;
     let lines = invoice["lines"].as_array().expect("lines");
@@ -598,8 +534,8 @@ async fn payments_are_recorded_apart_and_the_status_is_derived() {
         let mut conn = app.db.conn();
         charge(&mut conn, ana.customer_id, 1, "usage", 60, 2000);
     }
-    run(&app, &staff).await;
-    let listed = month_invoices(&app, &staff, "").await;
+    app.run_month(&staff).await;
+    let listed = json!({"items": app.month_invoices(&staff, "").await});
     let id = listed["items"][0]["id"].as_i64().expect("id");
     let path = format!("/api/v1/invoices/{id}/payments");
     let today = WorkshopTz::DEFAULT.local_date(Utc::now()).to_string();

@@ -629,6 +629,7 @@ async fn jobs_can_be_switched_off_per_instance_and_stop_when_asked() {
     settings.jobs.mail_sender = false;
     settings.jobs.reminders = false;
     settings.jobs.settle = false;
+    settings.jobs.overdue = false;
     let none = Jobs::start(t.pool.clone(), &settings).expect("started");
     assert!(none.running().is_empty());
     none.stop().await;
@@ -639,8 +640,12 @@ async fn jobs_can_be_switched_off_per_instance_and_stop_when_asked() {
     assert_eq!(first.running(), vec!["mail_sender"]);
     settings.jobs.reminders = true;
     settings.jobs.settle = true;
+    settings.jobs.overdue = true;
     let all = Jobs::start(t.pool.clone(), &settings).expect("started");
-    assert_eq!(all.running(), vec!["mail_sender", "reminders", "settle"]);
+    assert_eq!(
+        all.running(),
+        vec!["mail_sender", "reminders", "settle", "overdue"]
+    );
     all.stop().await;
     assert_ne!(
         first.instance_id(),

@@ -5,9 +5,10 @@ use chrono::{DateTime, Datelike, Duration, DurationRound, NaiveDate, Utc};
 use obrador::domain::{BookingId, Role, WorkshopTz};
 use obrador::services::bookings::{self, BookingStatus, ListQuery};
 use obrador::services::{resources, By};
-use reqwest::{Method, Response};
+use reqwest::Method;
 use serde_json::json;
 
+use crate::helpers::pages::{assert_form_shown, location};
 use crate::helpers::{rfc, spawn_app, weekday_at, Browser, TestApp, TestUser};
 
 const TZ: WorkshopTz = WorkshopTz::DEFAULT;
@@ -23,13 +24,6 @@ fn day(t: DateTime<Utc>) -> NaiveDate {
 fn monday(t: DateTime<Utc>) -> NaiveDate {
     let date = day(t);
     date - Duration::days(i64::from(date.weekday().num_days_from_monday()))
-}
-
-fn location(response: &Response) -> String {
-    response.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_string()
 }
 
 /// Live bookings in the whole database.
@@ -53,24 +47,6 @@ async fn book(
     assert_eq!(response.status(), 201, "booked over the API");
     let booking: serde_json::Value = response.json().await.expect("json");
     booking["id"].as_i64().expect("id")
-}
-
-/// A refusal shown on the page it came from: `status`, HTML with the message and the form again.
-async fn assert_shown(response: Response, status: u16, message: &str) -> String {
-    assert_eq!(response.status(), status);
-    let content_type = response.headers()["content-type"]
-        .to_str()
-        .expect("ascii")
-        .to_string();
-    assert!(content_type.starts_with("text/html"), "{content_type}");
-    let html = response.text().await.expect("html");
-    assert!(html.contains("error-summary"), "the message is on the page");
-    assert!(html.contains(message), "{message:?} in the page");
-    assert!(
-        html.contains(r#"<form class="stack""#),
-        "the form is shown again"
-    );
-    html
 }
 
 async fn member_browser(app: &TestApp) -> (TestUser, Browser) {
@@ -184,7 +160,7 @@ async fn staff_book_for_a_member_by_email() {
     let response = browser
         .submit("/bookings/new", "/bookings/new", &fields)
         .await;
-    assert_shown(
+    assert_form_shown(
         response,
         422,
         "There is no user with the email nobody@example.org.",
@@ -219,7 +195,7 @@ async fn a_time_the_clocks_skip_is_refused_on_the_form_and_nothing_is_booked() {
     let response = browser
         .submit("/bookings/new", "/bookings/new", &fields)
         .await;
-    let html = assert_shown(
+    let html = assert_form_shown(
         response,
         422,
         "2027-03-28 02:30 does not exist in Europe/Madrid: clocks jump from 02:00 to 03:00",
@@ -253,22 +229,22 @@ async fn refusals_from_the_service_keep_their_status_on_the_form() {
     let response = browser
         .submit("/bookings/new", "/bookings/new", &taken)
         .await;
-    assert_shown(response, 409, "already taken").await;
+    assert_form_shown(response, 409, "already taken").await;
     let unqualified = slot_fields(&welder_id, &date, "10:00", "11:00");
     let response = browser
         .submit("/bookings/new", "/bookings/new", &unqualified)
         .await;
-    assert_shown(response, 403, "needs the qualification 'Welding safety'").await;
+    assert_form_shown(response, 403, "needs the qualification 'Welding safety'").await;
     let off_grid = slot_fields(&laser_id, &date, "12:10", "13:10");
     let response = browser
         .submit("/bookings/new", "/bookings/new", &off_grid)
         .await;
-    assert_shown(response, 422, "30-minute grid").await;
+    assert_form_shown(response, 422, "30-minute grid").await;
     let unreadable = slot_fields(&laser_id, &date, "noon", "13:00");
     let response = browser
         .submit("/bookings/new", "/bookings/new", &unreadable)
         .await;
-    assert_shown(response, 422, "The start: 'noon' is not a time").await;
+    assert_form_shown(response, 422, "The start: 'noon' is not a time").await;
     assert_eq!(confirmed_bookings(&app).len(), 1, "only the other member's");
 }
 
@@ -340,7 +316,7 @@ async fn a_member_moves_a_booking_with_the_same_form() {
 
     let gap = [("date", "2027-03-28"), ("start", "02:00"), ("end", "03:00")];
     let response = browser.submit(&form, &form, &gap).await;
-    assert_shown(response, 422, "does not exist in Europe/Madrid").await;
+    assert_form_shown(response, 422, "does not exist in Europe/Madrid").await;
 }
 
 #[tokio::test]
@@ -406,7 +382,7 @@ async fn staff_add_and_change_a_machine_through_the_forms() {
     let response = browser
         .submit("/staff/machines", "/staff/machines", &bad)
         .await;
-    assert_shown(response, 422, "The member rate cannot be negative.").await;
+    assert_form_shown(response, 422, "The member rate cannot be negative.").await;
     assert!(resources::resources(&mut app.db.conn())
         .expect("machines")
         .is_empty());
@@ -452,7 +428,7 @@ async fn staff_add_and_change_a_machine_through_the_forms() {
     let response = browser
         .submit(&edit, &edit, &machine_fields("CNC router 3", "1,50"))
         .await;
-    assert_shown(response, 422, "The member rate:").await;
+    assert_form_shown(response, 422, "The member rate:").await;
     let unchanged = resources::resource(&mut app.db.conn(), created.id).expect("machine");
     assert_eq!(unchanged.name, "CNC router 2");
     let listed = browser.page("/staff/machines").await;
@@ -484,7 +460,7 @@ async fn staff_set_hours_and_a_closure_and_the_week_shows_them() {
     let mut wrong = week_hours.to_vec();
     wrong[1] = ("day1", "9 to 8");
     let response = browser.submit("/staff/hours", "/staff/hours", &wrong).await;
-    assert_shown(
+    assert_form_shown(
         response,
         422,
         "Tuesday: '9 to 8' is not an opening interval",
@@ -561,7 +537,7 @@ async fn maintenance_over_a_booking_is_refused_on_the_machine_page() {
         ("reason", "New lens"),
     ];
     let response = browser.submit(&page, &action, &over).await;
-    assert_shown(response, 409, "is booked during that time").await;
+    assert_form_shown(response, 409, "is booked during that time").await;
 
     let after = [
         ("start_date", date.as_str()),

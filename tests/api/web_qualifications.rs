@@ -7,28 +7,8 @@ use obrador::services::{resources, By};
 use reqwest::{Method, Response};
 use serde_json::json;
 
+use crate::helpers::pages::{assert_shown, location};
 use crate::helpers::{rfc, spawn_app, weekday_at, Browser, TestApp, TestUser};
-
-fn location(response: &Response) -> String {
-    response.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_string()
-}
-
-/// A form page shown again with `status` and `message` on it, as HTML.
-async fn assert_shown_again(response: Response, status: u16, message: &str) -> String {
-    assert_eq!(response.status(), status);
-    let content_type = response.headers()["content-type"]
-        .to_str()
-        .expect("ascii")
-        .to_string();
-    assert!(content_type.starts_with("text/html"), "{content_type}");
-    let html = response.text().await.expect("html");
-    assert!(html.contains("error-summary"), "the message is on the form");
-    assert!(html.contains(message), "{message:?} in the page");
-    html
-}
 
 async fn staff_browser(app: &TestApp) -> Browser {
     app.browser_for(&app.user(Role::Staff, None)).await
@@ -94,7 +74,7 @@ async fn staff_add_categories_and_qualifications_through_the_forms() {
     let twice = browser
         .submit(page, "/staff/qualifications/categories", &category)
         .await;
-    let html = assert_shown_again(twice, 409, "already exists").await;
+    let html = assert_shown(twice, 409, "already exists").await;
     assert!(
         html.contains(r#"value="Woodworking""#),
         "the typed name is kept"
@@ -102,21 +82,21 @@ async fn staff_add_categories_and_qualifications_through_the_forms() {
     let twice = browser
         .submit(page, "/staff/qualifications", &qualification)
         .await;
-    assert_shown_again(twice, 409, "already exists").await;
+    assert_shown(twice, 409, "already exists").await;
     let unnamed = [("category_name", "  "), ("category_description", "x")];
     let refused = browser
         .submit(page, "/staff/qualifications/categories", &unnamed)
         .await;
-    assert_shown_again(refused, 422, "The name must not be empty.").await;
+    assert_shown(refused, 422, "The name must not be empty.").await;
     let unnamed = [("qualification_name", ""), ("valid_months", "12")];
     let refused = browser
         .submit(page, "/staff/qualifications", &unnamed)
         .await;
-    assert_shown_again(refused, 422, "The name must not be empty.").await;
+    assert_shown(refused, 422, "The name must not be empty.").await;
     for months in ["0", "two", "100000"] {
         let fields = [("qualification_name", "Lathe"), ("valid_months", months)];
         let refused = browser.submit(page, "/staff/qualifications", &fields).await;
-        assert_shown_again(refused, 422, "is not a validity").await;
+        assert_shown(refused, 422, "is not a validity").await;
     }
     assert_eq!(counts(&app), (1, 2), "refused forms change nothing");
 }
@@ -216,7 +196,7 @@ async fn a_grant_of_nothing_or_an_unknown_qualification_is_shown_again() {
         let refused = browser
             .submit(&page, &action, &[("qualification_id", value)])
             .await;
-        assert_shown_again(refused, 422, message).await;
+        assert_shown(refused, 422, message).await;
     }
     assert!(resources::held_by(&mut app.db.conn(), ana.id)
         .expect("held")

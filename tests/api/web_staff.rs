@@ -3,8 +3,8 @@
 use obrador::domain::{CustomerId, Role};
 use obrador::services::audit::{self, Changes};
 use obrador::services::{accounts, tokens, By};
-use reqwest::Response;
 
+use crate::helpers::pages::{assert_form_shown, location};
 use crate::helpers::{spawn_app, Browser, TestApp, TestUser};
 
 fn system() -> By {
@@ -23,13 +23,6 @@ fn customer_count(app: &TestApp) -> usize {
         .len()
 }
 
-fn location(response: &Response) -> String {
-    response.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_string()
-}
-
 /// The text between `start` and the next `end` after it.
 fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
     let from = html
@@ -38,23 +31,6 @@ fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
         + start.len();
     let to = html[from..].find(end).expect("end marker") + from;
     &html[from..to]
-}
-
-/// A 422 page that names the problem, as HTML (not an error page).
-async fn assert_refused(response: Response, message: &str) {
-    assert_eq!(response.status(), 422);
-    let content_type = response.headers()["content-type"]
-        .to_str()
-        .expect("ascii")
-        .to_string();
-    assert!(content_type.starts_with("text/html"), "{content_type}");
-    let html = response.text().await.expect("html");
-    assert!(html.contains("error-summary"), "the message is on the form");
-    assert!(html.contains(message), "{message:?} in the page");
-    assert!(
-        html.contains(r#"<form class="stack""#),
-        "the form is shown again"
-    );
 }
 
 async fn staff_browser(app: &TestApp) -> (TestUser, Browser) {
@@ -221,7 +197,7 @@ async fn invalid_input_is_shown_on_the_form_as_422_and_creates_nothing() {
         let response = browser
             .submit("/staff/users/new", "/staff/users/new", fields)
             .await;
-        assert_refused(response, message).await;
+        assert_form_shown(response, 422, message).await;
     }
     let no_tax_id = [
         ("kind", "business"),
@@ -232,7 +208,7 @@ async fn invalid_input_is_shown_on_the_form_as_422_and_creates_nothing() {
     let response = browser
         .submit("/staff/customers/new", "/staff/customers/new", &no_tax_id)
         .await;
-    assert_refused(response, "a business needs its tax id").await;
+    assert_form_shown(response, 422, "a business needs its tax id").await;
     assert_eq!(
         (user_count(&app), customer_count(&app)),
         (users, customers),
@@ -377,7 +353,7 @@ async fn staff_edit_a_user_and_the_audit_log_shows_old_and_new() {
             ],
         )
         .await;
-    assert_refused(response, "is not a status").await;
+    assert_form_shown(response, 422, "is not a status").await;
     let response = browser.get("/staff/audit?object_id=seven").await;
     assert_eq!(response.status(), 422);
 }
@@ -540,10 +516,11 @@ async fn a_business_admin_sees_their_people_adds_an_employee_and_edits_details()
         ("name", "Again"),
         ("role", "member"),
     ];
-    assert_refused(
+    assert_form_shown(
         browser
             .submit("/business", "/business/employees", &taken)
             .await,
+        422,
         "already exists",
     )
     .await;
@@ -585,10 +562,11 @@ async fn a_business_admin_sees_their_people_adds_an_employee_and_edits_details()
         ("address", ""),
         ("billing_email", ""),
     ];
-    assert_refused(
+    assert_form_shown(
         browser
             .submit("/business", "/business/details", &no_tax_id)
             .await,
+        422,
         "tax id",
     )
     .await;

@@ -12,31 +12,11 @@ use obrador::services::{accounts, resources, By};
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
 
+use crate::helpers::pages::{assert_shown, id_in, location};
 use crate::helpers::{spawn_app, weekday_at, Browser, TestApp, TestUser, TrainingFixture};
 
 fn system() -> By {
     By::System("test")
-}
-
-fn location(response: &Response) -> String {
-    response.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_string()
-}
-
-/// A refusal shown as a page: `status`, HTML with the message in the error summary.
-async fn assert_shown(response: Response, status: u16, message: &str) -> String {
-    assert_eq!(response.status(), status);
-    let content_type = response.headers()["content-type"]
-        .to_str()
-        .expect("ascii")
-        .to_string();
-    assert!(content_type.starts_with("text/html"), "{content_type}");
-    let html = response.text().await.expect("html");
-    assert!(html.contains("error-summary"), "the message is on the page");
-    assert!(html.contains(message), "{message:?} in the page");
-    html
 }
 
 /// The session as the API shows it to `user`.
@@ -70,20 +50,6 @@ fn name_of(app: &TestApp, user: &TestUser) -> String {
     accounts::user(&mut app.db.conn(), &system(), user.id)
         .expect("user")
         .name
-}
-
-/// The number in the first `{prefix}N{suffix}` of `html`.
-fn id_in(html: &str, prefix: &str, suffix: &str) -> i64 {
-    html.match_indices(prefix)
-        .find_map(|(at, _)| {
-            let rest = &html[at + prefix.len()..];
-            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-            rest[digits.len()..]
-                .starts_with(suffix)
-                .then(|| digits.parse().ok())
-                .flatten()
-        })
-        .unwrap_or_else(|| panic!("no {prefix}N{suffix} in the page"))
 }
 
 /// Moves a session into the past, as time would (the service refuses to schedule one there).

@@ -1,6 +1,7 @@
 //! `obrador demo`: load a realistic demo workshop into the configured database. Idempotent: every
 //! item is looked up by a natural key (an email, a tax id) first, so running it again adds only
 //! what is missing. Each feature adds its own part here.
+mod invoicing;
 mod machines;
 mod people;
 mod training;
@@ -17,6 +18,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<()> {
     let workshop = machines::load(&mut conn, settings.timezone()?)?;
     let training = training::load(&mut conn, settings.timezone()?)?;
     let usage = usage::load(&mut conn, settings.timezone()?)?;
+    let invoicing = invoicing::load(&mut conn, settings)?;
     println!(
         "Demo workshop loaded into {}.",
         settings.database_url()?.redacted()
@@ -67,6 +69,24 @@ pub fn run(settings: &Settings) -> anyhow::Result<()> {
             usage.no_shows,
             usage.corrections,
             usage.anomalies
+        );
+    }
+    if invoicing.is_empty() {
+        println!(
+            "Invoicing: plans, subscriptions and {}'s invoices already there.",
+            invoicing.month
+        );
+    } else {
+        println!(
+            "Invoicing: {} plans and {} subscriptions; {} drafted, {} invoices issued and mailed, \
+             {} left as a draft to review, {} payments, {} credit note.",
+            invoicing.plans,
+            invoicing.subscriptions,
+            invoicing.month,
+            invoicing.issued,
+            invoicing.drafts,
+            invoicing.payments,
+            invoicing.credit_notes
         );
     }
     println!("Try: admin@demo.obrador.example (admin), recepcio@demo.obrador.example (staff),");

@@ -6,12 +6,11 @@ use serde::Deserialize;
 use super::{created, Items};
 use crate::domain::{CustomerId, InvoiceId, LocalMonth, Money};
 use crate::http::auth::{CurrentUser, Staff};
+use crate::http::invoicing::{context, on_invoice, pdf_response};
 use crate::http::{AppError, AppState};
-use crate::services::invoicing::{self, Context, LineEdit, ListQuery, NewPayment};
-
-fn context(state: &AppState) -> Result<Context, AppError> {
-    Ok(Context::from_settings(&state.settings)?)
-}
+use crate::services::invoicing::{
+    self, CreditLine, CreditRequest, LineEdit, ListQuery, NewPayment,
+};
 
 fn month(text: &str) -> Result<LocalMonth, AppError> {
     LocalMonth::parse(text).map_err(|e| AppError::Unprocessable(format!("month: {e}")))
@@ -58,8 +57,10 @@ pub async fn list(
         status: query.status.clone(),
         customer_id: query.customer_id.map(CustomerId::new),
     };
-    let by = user.by();
-    let items = state.db(move |c| invoicing::list(c, &by, &query)).await?;
+    let (ctx, by) = (context(&state)?, user.by());
+    let items = state
+        .db(move |c| invoicing::list(c, &ctx, &by, &query))
+        .await?;
     Ok(HttpResponse::Ok().json(Items { items }))
 }
 
@@ -68,9 +69,20 @@ pub async fn get(
     user: CurrentUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let (by, id) = (user.by(), InvoiceId::new(path.into_inner()));
-    let invoice = state.db(move |c| invoicing::get(c, &by, id)).await?;
+    let (ctx, by, id) = on_invoice(&state, &user, path)?;
+    let invoice = state
+        .db(move |c| invoicing::get_with_status(c, &ctx, &by, id))
+        .await?;
     Ok(HttpResponse::Ok().json(invoice))
+}
+
+/// The PDF as stored at issue, shown inline (`F2026-000001.pdf` when saved).
+pub async fn pdf(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    pdf_response(&state, user.by(), InvoiceId::new(path.into_inner())).await
 }
 
 pub async fn issue(
@@ -78,15 +90,67 @@ pub async fn issue(
     Staff(user): Staff,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let (ctx, by, id) = (
-        context(&state)?,
-        user.by(),
-        InvoiceId::new(path.into_inner()),
-    );
+    let (ctx, by, id) = on_invoice(&state, &user, path)?;
     let invoice = state
         .db(move |c| invoicing::issue(c, &ctx, &by, id))
         .await?;
     Ok(HttpResponse::Ok().json(invoice))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreditLineBody {
+    line_id: i64,
+    /// Minutes for a time line, a count otherwise; absent: all that is left of the line.
+    quantity: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreditBody {
+    reason: String,
+    /// Absent or empty: a full credit note.
+    #[serde(default)]
+    lines: Vec<CreditLineBody>,
+}
+
+/// Issues a credit note for an issued invoice: 201 with the credit note.
+pub async fn credit_note(
+    state: web::Data<AppState>,
+    Staff(user): Staff,
+    path: web::Path<i64>,
+    body: web::Json<CreditBody>,
+) -> Result<HttpResponse, AppError> {
+    let (ctx, by, id) = on_invoice(&state, &user, path)?;
+    let body = body.into_inner();
+    let request = CreditRequest {
+        reason: body.reason,
+        lines: body
+            .lines
+            .into_iter()
+            .map(|l| CreditLine {
+                line_id: l.line_id,
+                quantity: l.quantity,
+            })
+            .collect(),
+    };
+    let note = state
+        .db(move |c| invoicing::credit_note(c, &ctx, &by, id, &request))
+        .await?;
+    Ok(created(&note))
+}
+
+/// Mails an issued document again with its stored PDF: 202 with how many were queued.
+pub async fn resend(
+    state: web::Data<AppState>,
+    Staff(user): Staff,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (ctx, by, id) = on_invoice(&state, &user, path)?;
+    let queued = state
+        .db(move |c| invoicing::resend(c, &ctx, &by, id))
+        .await?;
+    Ok(HttpResponse::Accepted().json(serde_json::json!({ "queued": queued })))
 }
 
 /// The chain's state: staff only.
@@ -128,11 +192,7 @@ pub async fn add_line(
         .vat_category
         .clone()
         .unwrap_or_else(|| "standard".into());
-    let (ctx, by, id) = (
-        context(&state)?,
-        user.by(),
-        InvoiceId::new(path.into_inner()),
-    );
+    let (ctx, by, id) = on_invoice(&state, &user, path)?;
     let invoice = state
         .db(move |c| invoicing::add_line(c, &ctx, &by, id, &line, &category))
         .await?;
@@ -196,11 +256,7 @@ pub async fn payments(
     user: CurrentUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let (ctx, by, id) = (
-        context(&state)?,
-        user.by(),
-        InvoiceId::new(path.into_inner()),
-    );
+    let (ctx, by, id) = on_invoice(&state, &user, path)?;
     let found = state
         .db(move |c| invoicing::payments(c, &ctx, &by, id))
         .await?;
@@ -232,13 +288,41 @@ pub async fn record_payment(
         method: body.method,
         reference: body.reference,
     };
-    let (ctx, by, id) = (
-        context(&state)?,
-        user.by(),
-        InvoiceId::new(path.into_inner()),
-    );
+    let (ctx, by, id) = on_invoice(&state, &user, path)?;
     let found = state
         .db(move |c| invoicing::record_payment(c, &ctx, &by, id, &payment))
         .await?;
     Ok(created(&found))
+}
+
+#[derive(Deserialize)]
+pub struct ExportParams {
+    month: Option<String>,
+}
+
+/// The accountant's CSV of the documents issued in `?month=YYYY-MM` (staff), as a download.
+pub async fn export(
+    state: web::Data<AppState>,
+    Staff(user): Staff,
+    query: web::Query<ExportParams>,
+) -> Result<HttpResponse, AppError> {
+    let text = query
+        .month
+        .as_deref()
+        .ok_or_else(|| AppError::Unprocessable("month is required, as YYYY-MM.".into()))?;
+    let month = month(text)?;
+    let by = user.by();
+    let csv = state.db(move |c| invoicing::export(c, &by, month)).await?;
+    Ok(csv_download(month, csv))
+}
+
+fn csv_download(month: LocalMonth, csv: String) -> HttpResponse {
+    use crate::documents::csv::{attachment, CONTENT_TYPE};
+    HttpResponse::Ok()
+        .content_type(CONTENT_TYPE)
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            attachment(month),
+        ))
+        .body(csv)
 }

@@ -6,6 +6,7 @@ mod audit;
 mod bookings;
 mod invoices;
 mod password_reset;
+mod plans;
 mod resources;
 mod tokens;
 mod training;
@@ -55,6 +56,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
             "/resources/{id}/maintenance",
             web::post().to(resources::add_maintenance),
         )
+        .route("/plans", web::get().to(plans::list))
+        .route("/plans", web::post().to(plans::create))
+        .route("/subscriptions", web::get().to(plans::subscriptions))
+        .route("/subscriptions", web::post().to(plans::subscribe))
+        .route("/subscriptions/{id}/end", web::post().to(plans::end))
         .route("/categories", web::get().to(resources::categories))
         .route("/categories", web::post().to(resources::create_category))
         .route("/qualifications", web::get().to(resources::qualifications))
@@ -138,6 +144,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .route("/invoice-runs", web::post().to(invoices::run))
         .route("/invoices", web::get().to(invoices::list))
         .route("/invoices/chain", web::get().to(invoices::chain))
+        .route("/invoices/export", web::get().to(invoices::export))
         .route("/invoices/{id}", web::get().to(invoices::get))
         .route("/invoices/{id}", web::patch().to(invoices::set_notes))
         .route("/invoices/{id}/lines", web::post().to(invoices::add_line))
@@ -149,7 +156,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
             "/invoices/{id}/lines/{line}",
             web::delete().to(invoices::remove_line),
         )
+        .route("/invoices/{id}/pdf", web::get().to(invoices::pdf))
         .route("/invoices/{id}/issue", web::post().to(invoices::issue))
+        .route("/invoices/{id}/resend", web::post().to(invoices::resend))
+        .route(
+            "/invoices/{id}/credit-notes",
+            web::post().to(invoices::credit_note),
+        )
         .route("/invoices/{id}/payments", web::get().to(invoices::payments))
         .route(
             "/invoices/{id}/payments",

@@ -6,6 +6,7 @@ mod bookings;
 mod business;
 mod calendar;
 mod home;
+mod invoices;
 mod machines;
 mod password_reset;
 mod session;
@@ -74,6 +75,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         )
         .route("/tutor/schedule", web::get().to(tutor::schedule))
         .route("/usage", web::get().to(usage::mine))
+        .configure(invoices::configure)
         .configure(bookings::configure)
         .configure(training::configure)
         .configure(staff::configure);

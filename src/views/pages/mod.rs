@@ -4,6 +4,7 @@ pub mod bookings;
 pub mod business;
 pub mod error;
 pub mod home;
+pub mod invoices;
 pub mod login;
 pub mod machines;
 pub mod password_reset;

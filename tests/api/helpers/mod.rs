@@ -1,5 +1,7 @@
 //! The harness: `spawn_app` starts the real server with a fresh database and returns a client.
+pub mod billing;
 mod database;
+pub mod pages;
 mod people;
 pub mod smtp;
 mod training;

@@ -1,14 +1,17 @@
-//! Staff: create a customer account, and edit one (with the people who belong to it).
+//! Staff: create a customer account, and edit one (with the people who belong to it and their
+//! membership plan).
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use maud::Markup;
 
+use super::plans::{customer_plans, PlanForms};
 use super::Flash;
 use crate::domain::{Customer, CustomerId, CustomerInput, RawCustomer, User};
 use crate::http::auth::{CurrentUser, Staff};
 use crate::http::csrf::{CsrfForm, CsrfToken};
 use crate::http::web::{chrome, html, see_other};
 use crate::http::{AppError, AppState};
+use crate::services::plans::{self, Plan, Subscription};
 use crate::services::{accounts, ServiceError};
 use crate::views::pages::staff::customer::{self as view, CustomerPage};
 
@@ -17,6 +20,8 @@ fn notice_for(code: Option<&str>) -> Option<&'static str> {
     match code? {
         "created" => Some("The customer account was created."),
         "saved" => Some("The changes were saved."),
+        "subscribed" => Some("The customer was subscribed to the plan."),
+        "ended" => Some("The plan's last month was set."),
         _ => None,
     }
 }
@@ -32,6 +37,7 @@ pub async fn new_form(Staff(user): Staff, csrf: CsrfToken) -> Markup {
         existing: None,
         values: &values,
         people: &[],
+        plans: None,
         notice: None,
         error: None,
     };
@@ -49,6 +55,7 @@ pub async fn create(
             existing: None,
             values: &raw,
             people: &[],
+            plans: None,
             notice: None,
             error: Some(message),
         };
@@ -77,21 +84,66 @@ pub async fn create(
     }
 }
 
-/// The account and its people.
-async fn load(
-    state: &AppState,
-    user: &CurrentUser,
-    id: CustomerId,
-) -> Result<(Customer, Vec<User>), AppError> {
+/// The account, its people, its subscriptions and the plans there are.
+struct Loaded {
+    customer: Customer,
+    people: Vec<User>,
+    subscriptions: Vec<Subscription>,
+    plans: Vec<Plan>,
+}
+
+async fn load(state: &AppState, user: &CurrentUser, id: CustomerId) -> Result<Loaded, AppError> {
     let by = user.by();
     state
         .db(move |c| -> Result<_, ServiceError> {
-            Ok((
-                accounts::customer(c, &by, id)?,
-                accounts::users(c, &by, None, Some(id))?,
-            ))
+            Ok(Loaded {
+                customer: accounts::customer(c, &by, id)?,
+                people: accounts::users(c, &by, None, Some(id))?,
+                subscriptions: plans::subscriptions(c, &by, id)?,
+                plans: plans::list_plans(c)?,
+            })
         })
         .await
+}
+
+/// The customer's page as shown: the stored values, or a form as typed with its problem.
+#[derive(Default)]
+pub(super) struct Shown<'a> {
+    /// The account form as typed when it was refused.
+    pub values: Option<&'a RawCustomer>,
+    pub error: Option<&'a str>,
+    pub notice: Option<&'static str>,
+    pub plan: PlanForms,
+}
+
+/// The page of an existing account.
+pub(super) async fn render(
+    state: &AppState,
+    user: &CurrentUser,
+    csrf: &CsrfToken,
+    id: CustomerId,
+    shown: Shown<'_>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let loaded = load(state, user, id).await?;
+    let stored;
+    let values = match shown.values {
+        Some(typed) => typed,
+        None => {
+            stored = view::values_of(&loaded.customer);
+            &stored
+        }
+    };
+    let plans = customer_plans(state.tz, id, loaded.subscriptions, loaded.plans, shown.plan);
+    let data = CustomerPage {
+        existing: Some(&loaded.customer),
+        values,
+        people: &loaded.people,
+        plans: Some(&plans),
+        notice: shown.notice,
+        error: shown.error,
+    };
+    Ok(html(status, view::page(&chrome(Some(user), csrf), &data)))
 }
 
 pub async fn edit(
@@ -100,17 +152,13 @@ pub async fn edit(
     csrf: CsrfToken,
     path: web::Path<i64>,
     flash: web::Query<Flash>,
-) -> Result<Markup, AppError> {
-    let (customer, people) = load(&state, &user, CustomerId::new(path.into_inner())).await?;
-    let values = view::values_of(&customer);
-    let data = CustomerPage {
-        existing: Some(&customer),
-        values: &values,
-        people: &people,
+) -> Result<HttpResponse, AppError> {
+    let shown = Shown {
         notice: notice_for(flash.done.as_deref()),
-        error: None,
+        ..Shown::default()
     };
-    Ok(view::page(&chrome(Some(&user), &csrf), &data))
+    let id = CustomerId::new(path.into_inner());
+    render(&state, &user, &csrf, id, shown, StatusCode::OK).await
 }
 
 pub async fn update(
@@ -135,16 +183,18 @@ pub async fn update(
             }
         }
     };
-    let (customer, people) = load(&state, &user, id).await?;
-    let data = CustomerPage {
-        existing: Some(&customer),
-        values: &raw,
-        people: &people,
-        notice: None,
+    let shown = Shown {
+        values: Some(&raw),
         error: Some(&message),
+        ..Shown::default()
     };
-    Ok(html(
+    render(
+        &state,
+        &user,
+        &csrf,
+        id,
+        shown,
         StatusCode::UNPROCESSABLE_ENTITY,
-        view::page(&chrome(Some(&user), &csrf), &data),
-    ))
+    )
+    .await
 }

@@ -5,10 +5,13 @@
 mod audit;
 mod customer;
 mod customers;
+mod exports;
 mod hours;
+mod invoices;
 mod machines;
 mod new_user;
 mod outbox;
+mod plans;
 mod qualifications;
 mod today;
 mod training;
@@ -27,10 +30,24 @@ use crate::http::auth::CurrentUser;
 pub fn configure(cfg: &mut ServiceConfig) {
     // `new` before `{id}`: routes match in the order they are registered.
     cfg.route("/staff/customers", web::get().to(customers::list))
+        .route(
+            "/staff/invoices/export.csv",
+            web::get().to(exports::invoices_csv),
+        )
         .route("/staff/customers/new", web::get().to(customer::new_form))
         .route("/staff/customers/new", web::post().to(customer::create))
         .route("/staff/customers/{id}", web::get().to(customer::edit))
         .route("/staff/customers/{id}", web::post().to(customer::update))
+        .route(
+            "/staff/customers/{id}/subscriptions",
+            web::post().to(plans::subscribe),
+        )
+        .route(
+            "/staff/customers/{id}/subscriptions/{subscription}/end",
+            web::post().to(plans::end),
+        )
+        .route("/staff/plans", web::get().to(plans::list))
+        .route("/staff/plans", web::post().to(plans::create))
         .route("/staff/users", web::get().to(users::list))
         .route("/staff/users/new", web::get().to(new_user::form))
         .route("/staff/users/new", web::post().to(new_user::create))
@@ -101,7 +118,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             web::post().to(usage::dismiss),
         )
         .route("/staff/usage/{id}", web::get().to(usage::show))
-        .route("/staff/usage/{id}", web::post().to(usage::correct));
+        .route("/staff/usage/{id}", web::post().to(usage::correct))
+        .configure(invoices::configure);
 }
 
 /// `?q=` of a list page.

@@ -1,6 +1,8 @@
-//! Staff: one customer account — the form to create or edit it, and the people who belong to it.
+//! Staff: one customer account — the form to create or edit it, the people who belong to it and
+//! its membership plan.
 use maud::{html, Markup};
 
+use super::plans::{customer_section, CustomerPlans};
 use super::{category_label, kind_label, role_label};
 use crate::domain::{Customer, CustomerKind, PriceCategory, RawCustomer, User};
 use crate::views::components::{csrf_field, error_summary, notice, select_field, text_field};
@@ -12,6 +14,8 @@ pub struct CustomerPage<'a> {
     /// What the form shows: the stored values, or what was typed when it was refused.
     pub values: &'a RawCustomer,
     pub people: &'a [User],
+    /// The "Plan" section of an existing account.
+    pub plans: Option<&'a CustomerPlans>,
     pub notice: Option<&'a str>,
     pub error: Option<&'a str>,
 }
@@ -46,6 +50,9 @@ pub fn page(chrome: &Chrome<'_>, data: &CustomerPage<'_>) -> Markup {
             }
             @if let Some(customer) = data.existing {
                 (people(customer, data.people))
+                @if let Some(plans) = data.plans {
+                    (customer_section(chrome.csrf, plans))
+                }
                 p { a href={ "/staff/audit?object_type=customer&object_id=" (customer.id) } { "History of this account" } }
             }
         },

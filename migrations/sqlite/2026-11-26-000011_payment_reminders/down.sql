@@ -1,0 +1,2 @@
+DROP INDEX invoices_due;
+DROP TABLE payment_reminders;
