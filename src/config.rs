@@ -25,6 +25,13 @@ pub struct Settings {
     pub smtp_url: Option<SecretString>,
     pub database_pool_size: u32,
     pub max_body_bytes: usize,
+    /// Seconds a client has to send a request's head before it is answered 408 and dropped.
+    pub request_timeout_secs: u64,
+    /// Seconds an idle keep-alive connection stays open.
+    pub keep_alive_secs: u64,
+    /// Seconds a request waits for a free database connection (queued, first come first served)
+    /// before it is answered 503.
+    pub database_wait_secs: u64,
     pub log: String,
     pub workshop: WorkshopSettings,
     pub booking: BookingSettings,

@@ -2,6 +2,7 @@
 use std::net::TcpListener;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::cookie::Key;
 use actix_web::dev::Server;
@@ -31,9 +32,11 @@ impl Application {
         let tz = settings.timezone()?;
         let url = settings.database_url()?;
         ensure_secret_key(&mut settings)?;
-        let pool =
-            tokio::task::spawn_blocking(move || open_database(&url, settings.database_pool_size))
-                .await??;
+        let (size, wait) = (
+            settings.database_pool_size,
+            Duration::from_secs(settings.database_wait_secs),
+        );
+        let pool = tokio::task::spawn_blocking(move || open_pool(&url, size, wait)).await??;
         announce_first_run(&pool).await?;
         let backend = settings.database_url()?.backend();
         let cookie_key = match &settings.secret_key {
@@ -55,9 +58,15 @@ impl Application {
             mail_identity,
             mail_waker,
         );
+        let (request_timeout, keep_alive) = (
+            state.settings.request_timeout_secs,
+            state.settings.keep_alive_secs,
+        );
         let server = HttpServer::new(move || http::app(state.clone()))
             .listen(listener)?
             .shutdown_timeout(10)
+            .client_request_timeout(Duration::from_secs(request_timeout))
+            .keep_alive(Duration::from_secs(keep_alive))
             .run();
         Ok(Application { port, server, jobs })
     }
@@ -82,8 +91,12 @@ impl Application {
 
 /// Opens the pool and applies pending migrations. Blocking: call it off the async workers.
 pub fn open_database(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<Pool> {
-    let pool =
-        db::build_pool(url, pool_size).with_context(|| format!("opening {}", url.redacted()))?;
+    open_pool(url, pool_size, db::DEFAULT_POOL_WAIT)
+}
+
+fn open_pool(url: &DatabaseUrl, pool_size: u32, wait: Duration) -> anyhow::Result<Pool> {
+    let pool = db::build_pool_waiting(url, pool_size, wait)
+        .with_context(|| format!("opening {}", url.redacted()))?;
     let mut conn = pool.get()?;
     let applied = db::run_migrations(&mut conn)?;
     if !applied.is_empty() {

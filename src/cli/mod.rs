@@ -1,4 +1,5 @@
 //! The `obrador` command line: one subcommand per module, `serve` by default.
+mod backup;
 mod demo;
 mod invoices;
 mod migrate;
@@ -55,6 +56,9 @@ enum Command {
     /// The month's invoicing: draft, issue, verify the chain, export for the accountant.
     #[command(subcommand)]
     Invoices(invoices::Command),
+    /// Copy the SQLite database to a new file while the server keeps running (a consistent
+    /// snapshot). For PostgreSQL use `pg_dump`.
+    Backup(backup::Args),
 }
 
 /// Parses the command line and runs the command; errors are printed once, with their causes.
@@ -79,6 +83,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::User(command) => user::run(&settings, command),
         Command::Token(command) => token::run(&settings, command),
         Command::Invoices(command) => invoices::run(&settings, command),
+        Command::Backup(args) => backup::run(&settings, args),
     }
 }
 

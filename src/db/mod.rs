@@ -2,6 +2,7 @@
 //! few helpers every service shares. Where the two backends' SQL differs, it differs here.
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod bookings;
 mod error;
 pub mod invoicing;
@@ -21,7 +22,10 @@ pub mod usage;
 pub use error::DbError;
 pub use lease::{claim_due, LeaseClaim};
 pub use migrations::{run_migrations, MigrationError};
-pub use pool::{build_pool, init_tls, ConnectError, Pool, PooledConn};
+pub use pool::{
+    build_pool, build_pool_waiting, init_tls, ConnectError, Pool, PooledConn,
+    DEFAULT_WAIT as DEFAULT_POOL_WAIT,
+};
 pub use tx::{lock_row, next_counter_value, write_tx};
 pub use url::{Backend, DatabaseUrl, DatabaseUrlError};
 

@@ -87,8 +87,21 @@ pub fn init_tls() {
     openssl_sys::init();
 }
 
+/// How long a caller waits for a free connection unless told otherwise.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(30);
+
 /// Builds the pool; for SQLite also creates the file's folder and switches the file to WAL once.
 pub fn build_pool(url: &DatabaseUrl, size: u32) -> Result<Pool, ConnectError> {
+    build_pool_waiting(url, size, DEFAULT_WAIT)
+}
+
+/// Like `build_pool`: a caller finding all `size` connections busy waits up to `wait` for one
+/// (r2d2 hands connections back to waiters in turn), and only then fails.
+pub fn build_pool_waiting(
+    url: &DatabaseUrl,
+    size: u32,
+    wait: Duration,
+) -> Result<Pool, ConnectError> {
     init_tls();
     let manager = Manager { url: url.clone() };
     if let Some(path) = manager.sqlite_path() {
@@ -100,7 +113,7 @@ pub fn build_pool(url: &DatabaseUrl, size: u32) -> Result<Pool, ConnectError> {
     let pool = r2d2::Pool::builder()
         .max_size(size)
         // Under load a request waits for a connection rather than failing at once.
-        .connection_timeout(Duration::from_secs(30))
+        .connection_timeout(wait)
         .build(manager)?;
     let mut conn = pool.get()?;
     if let DbConn::Sqlite(c) = &mut *conn {

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod accounts;
+mod backup;
 mod bookings;
 mod browser;
 mod calendar;
@@ -16,8 +17,10 @@ mod invoice_documents;
 mod invoice_export;
 mod invoice_mail;
 mod invoicing;
+mod limits;
 mod login;
 mod mail;
+mod mail_outage;
 mod password_reset;
 mod payment_reminders;
 mod plans;

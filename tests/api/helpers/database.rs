@@ -76,6 +76,15 @@ impl TestDatabase {
         }
     }
 
+    /// A SQLite file that already exists (a backup, say); nothing is dropped afterwards.
+    pub fn existing_sqlite(path: &Path) -> TestDatabase {
+        TestDatabase {
+            url: format!("sqlite://{}", path.display()),
+            backend: Backend::Sqlite,
+            cleanup: None,
+        }
+    }
+
     pub fn url(&self) -> &str {
         &self.url
     }

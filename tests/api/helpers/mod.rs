@@ -10,7 +10,7 @@ mod workshop;
 pub use database::{postgres_admin_url, TestDatabase};
 pub use people::{csrf_in, Browser, TestUser, PASSWORD};
 pub use training::TrainingFixture;
-pub use workshop::{local, rfc, weekday_at};
+pub use workshop::{hours_ahead, local, rfc, weekday_at};
 
 use obrador::config::Settings;
 use obrador::startup::Application;

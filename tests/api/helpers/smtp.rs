@@ -82,6 +82,9 @@ pub enum Mode {
     RefuseTemporarily = 1,
     /// 550: do not try again.
     RefusePermanently = 2,
+    /// Takes the whole message, then hangs up before confirming it: the client cannot know it
+    /// arrived, so it sends it again later (a duplicate a recipient's mail system may see).
+    LoseReply = 3,
 }
 
 struct Shared {
@@ -230,6 +233,9 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> 
                         .await?;
                     let data = read_data(&mut reader).await?;
                     record(&shared, from, to, data);
+                    if shared.mode.load(Ordering::SeqCst) == Mode::LoseReply as u8 {
+                        return Ok(());
+                    }
                     b"250 2.0.0 OK queued\r\n"
                 }
                 _ => b"503 5.5.1 RCPT first\r\n",

@@ -58,6 +58,22 @@ pub fn weekday_at(days: i64, hour: u32) -> DateTime<Utc> {
         .expect("exists")
 }
 
+/// `count` distinct hours to book, in order: 9:00 to 16:00 local on the weekdays from tomorrow.
+pub fn hours_ahead(count: usize) -> Vec<DateTime<Utc>> {
+    let mut starts: Vec<DateTime<Utc>> = Vec::with_capacity(count);
+    let mut day = 1;
+    while starts.len() < count {
+        for hour in 9..17 {
+            let start = weekday_at(day, hour);
+            if starts.len() < count && !starts.contains(&start) {
+                starts.push(start);
+            }
+        }
+        day += 1;
+    }
+    starts
+}
+
 /// RFC 3339, as the API takes it.
 pub fn rfc(t: DateTime<Utc>) -> String {
     t.to_rfc3339()
