@@ -22,6 +22,9 @@ pub enum DbError {
     Check(String),
     #[error("the database holds a value the application cannot read: {0}")]
     Corrupt(String),
+    /// Text PostgreSQL cannot store (a NUL character); SQLite takes it.
+    #[error("the text holds a character the database cannot store ({0})")]
+    Text(String),
     #[error("no database connection available: {0}")]
     Pool(#[from] diesel::r2d2::PoolError),
     #[error("database error: {0}")]
@@ -46,6 +49,9 @@ impl From<DieselError> for DbError {
                 DbError::Overlap(name)
             }
             _ if message.contains(IMMUTABLE_MARKER) => DbError::Immutable(message.to_string()),
+            _ if message.starts_with("invalid byte sequence for encoding") => {
+                DbError::Text(message.to_string())
+            }
             DatabaseErrorKind::ExclusionViolation => DbError::Overlap(name),
             DatabaseErrorKind::UniqueViolation => DbError::Unique(name),
             DatabaseErrorKind::ForeignKeyViolation => DbError::ForeignKey(name),

@@ -592,7 +592,7 @@ pub fn advance_chain_head(conn: &mut DbConn, position: i64, hash: &str) -> Resul
 
 // --- Payments ---------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = super::schema::payments)]
 pub struct PaymentRow {
     pub id: i64,

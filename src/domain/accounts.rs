@@ -111,7 +111,7 @@ impl fmt::Debug for NewPassword {
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident, $what:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
@@ -181,7 +181,7 @@ text_enum!(
 );
 
 /// A customer account: who is invoiced.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Customer {
     pub id: CustomerId,
     pub kind: CustomerKind,
@@ -193,7 +193,7 @@ pub struct Customer {
 }
 
 /// A person who signs in, acting for the customer account they belong to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct User {
     pub id: UserId,
     pub customer_id: CustomerId,
@@ -233,7 +233,7 @@ pub struct CustomerInput {
 }
 
 /// The customer fields as typed; empty optional fields mean "none".
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct RawCustomer {
     pub kind: String,
     pub legal_name: String,

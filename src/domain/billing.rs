@@ -9,7 +9,7 @@ use super::accounts::InvalidField;
 use super::money::Money;
 
 /// Which time is billed for a machine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BillingBasis {
     /// The booked interval, whatever was used.
@@ -67,7 +67,7 @@ impl std::fmt::Display for BillingBasis {
 }
 
 /// The unit time is rounded up to: a divisor of 60 minutes whose hours are exact to 2 places.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct BillingIncrement(u8);
 

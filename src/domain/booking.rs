@@ -52,7 +52,7 @@ pub const WEEKDAYS: [&str; 7] = [
 ];
 
 /// Days the workshop is closed, both ends included.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Closure {
     pub first_day: NaiveDate,
     pub last_day: NaiveDate,

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use super::money::Money;
 
 /// What kind of document a chain record is for; its AEAT code goes into the hash.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentKind {
     /// A full invoice: `F1`.

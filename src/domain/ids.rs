@@ -28,7 +28,7 @@ impl IdParseError {
 macro_rules! define_ids {
     ($($(#[$doc:meta])* $name:ident => $what:literal;)+) => {$(
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
         #[serde(transparent)]
         pub struct $name(i64);
 

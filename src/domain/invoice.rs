@@ -20,7 +20,7 @@ use super::money::Money;
 ///
 /// Serializes losslessly as `{"minutes": 90}` or `{"count": 3}`; [`fmt::Display`] gives what an
 /// invoice prints (`1.50` hours, `3`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Quantity {
     /// Minutes of a machine or a tutor, priced per hour. The ledger's minutes are whole billing
@@ -229,7 +229,7 @@ impl TryFrom<VatRateWire> for VatRate {
 }
 
 /// The taxable base and the VAT of one rate on an invoice.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RateTotal {
     /// The rate (with its exemption reference, if any).
     pub rate: VatRate,
@@ -244,7 +244,7 @@ pub struct RateTotal {
 /// Built only by [`Totals::of`] (or read back from JSON, which recomputes and checks it), so the
 /// sums always agree with the breakdown. JSON:
 /// `{"by_rate": [{"rate", "base", "vat"}, …], "net", "vat", "total"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "TotalsWire")]
 pub struct Totals {
     by_rate: Vec<RateTotal>,
@@ -377,7 +377,7 @@ impl TryFrom<TotalsWire> for Totals {
 // --- The document --------------------------------------------------------------------------
 
 /// One line of a document.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InvoiceLine {
     pub id: i64,
     pub position: i32,
@@ -391,14 +391,14 @@ pub struct InvoiceLine {
     pub edited: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Party {
     pub name: String,
     pub tax_id: Option<String>,
     pub address: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ChainInfo {
     pub position: i64,
     pub previous_hash: String,
@@ -409,7 +409,7 @@ pub struct ChainInfo {
 
 /// A document as the service hands it out and the renderers print it: a draft (parties not
 /// yet fixed) or an issued invoice or credit note.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Invoice {
     pub id: InvoiceId,
     pub kind: DocumentKind,
@@ -434,7 +434,7 @@ pub struct Invoice {
 // --- Payment status -------------------------------------------------------------------------
 
 /// Where an issued invoice stands, derived from its payments (the invoice never changes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentStatus {
     Unpaid,

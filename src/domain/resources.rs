@@ -9,7 +9,7 @@ use super::billing::{BillingBasis, BillingIncrement};
 use super::ids::{CategoryId, QualificationId, ResourceId};
 use super::money::Money;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ResourceKind {
     Machine,
@@ -40,7 +40,7 @@ impl FromStr for ResourceKind {
 }
 
 /// Hourly rates, net of VAT, one per price category.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Rates {
     pub member: Money,
     pub business: Money,
@@ -58,7 +58,7 @@ impl Rates {
 }
 
 /// Which intervals of a resource may be booked, all in minutes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BookingRules {
     /// Bookings start and end on this local grid (e.g. every 30 minutes from midnight).
     pub slot_minutes: i64,
@@ -102,7 +102,7 @@ impl BookingRules {
 }
 
 /// A machine (or tutor) as the booking rules and prices see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Resource {
     pub id: ResourceId,
     pub kind: ResourceKind,
@@ -119,7 +119,7 @@ pub struct Resource {
 }
 
 /// A machine's fields as typed in a form or sent as JSON; money as decimal strings ("18.50").
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct RawResource {
     pub name: String,
     #[serde(default)]

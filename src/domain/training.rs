@@ -15,7 +15,7 @@ use super::time::parse_rfc3339_with_offset;
 pub const MAX_SEATS: i32 = 500;
 
 /// A course as sent as JSON; money as decimal strings ("15.00").
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct RawCourse {
     pub name: String,
     #[serde(default)]
@@ -31,7 +31,7 @@ pub struct RawCourse {
 }
 
 /// A course: what it teaches, what attending grants and what leaving late costs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Course {
     pub id: CourseId,
     pub name: String,
@@ -98,11 +98,13 @@ fn non_negative(what: &str, text: &str) -> Result<Money, InvalidField> {
 }
 
 /// A session as sent as JSON.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct RawSession {
     pub course_id: i64,
     pub tutor_id: i64,
+    #[schema(format = DateTime)]
     pub starts_at: String,
+    #[schema(format = DateTime)]
     pub ends_at: String,
     pub seats: i64,
     pub seat_price_member: String,
@@ -176,7 +178,7 @@ pub fn parse_seats(seats: i64) -> Result<i32, InvalidField> {
         .ok_or_else(|| InvalidField(format!("a session has 1 to {MAX_SEATS} seats")))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SessionStatus {
     Scheduled,
@@ -184,7 +186,7 @@ pub enum SessionStatus {
 }
 
 /// A session as everyone sees it: when, who teaches, seats left and the waiting list's length.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Session {
     pub id: SessionId,
     pub course_id: CourseId,
@@ -211,7 +213,7 @@ impl Session {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EnrollmentStatus {
     Confirmed,
@@ -257,7 +259,7 @@ impl std::str::FromStr for EnrollmentStatus {
 }
 
 /// One person's place in a session: a seat, or a place in line (`position` 1 = next).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Enrollment {
     pub id: EnrollmentId,
     pub session_id: SessionId,
@@ -274,7 +276,7 @@ pub struct Enrollment {
 }
 
 /// How attendance is marked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Attendance {
     Attended,

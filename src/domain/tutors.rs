@@ -10,7 +10,7 @@ use super::resources::{RawResource, Resource, ResourceKind};
 use super::time::{parse_rfc3339_with_offset, WorkshopTz};
 
 /// A tutor's fields as sent as JSON; money as decimal strings ("25.00").
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct RawTutor {
     pub user_id: i64,
     pub name: String,
@@ -35,22 +35,24 @@ pub struct RawTutor {
 
 /// One weekly interval a tutor works: local minutes from midnight, `[opens, closes)`,
 /// weekday 0 = Monday.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AvailabilitySlot {
     pub weekday: u8,
     pub opens_minute: u16,
     pub closes_minute: u16,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct RawTimeOff {
+    #[schema(format = DateTime)]
     pub starts_at: String,
+    #[schema(format = DateTime)]
     pub ends_at: String,
     #[serde(default)]
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TimeOff {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
@@ -58,7 +60,7 @@ pub struct TimeOff {
 }
 
 /// A tutor: the bookable resource plus who they are and when and what they teach.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Tutor {
     #[serde(flatten)]
     pub resource: Resource,

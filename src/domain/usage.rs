@@ -11,7 +11,7 @@ use super::money::Money;
 use super::time::parse_rfc3339_with_offset;
 
 /// Where a usage record came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UsageSource {
     Booking,
@@ -118,11 +118,12 @@ impl EventKind {
 }
 
 /// A device event as sent.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct RawUsageEvent {
     pub event_id: String,
     pub resource_id: i64,
     pub kind: String,
+    #[schema(format = DateTime)]
     pub at: String,
     #[serde(default)]
     pub customer_id: Option<i64>,

@@ -52,6 +52,10 @@ impl CurrentUser {
     }
 }
 
+/// The only addresses a device token (one limited to a machine) may call: it acts for a user,
+/// often a staff account, and must not carry that user's other powers.
+const DEVICE_PATHS: [&str; 2] = ["/api/v1/usage-events", "/api/v1/usage-events/batch"];
+
 type Boxed<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
 
 /// The caller's identity, looked up once per request and cached in its extensions.
@@ -68,20 +72,28 @@ async fn identify(req: HttpRequest) -> Result<Option<CurrentUser>, AppError> {
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
     let found = if req.path().starts_with("/api/") {
         match bearer(&req)? {
-            Some(secret) => state
-                .db(move |c| tokens::authenticate(c, &secret))
-                .await?
-                .map(|bearer| CurrentUser {
+            Some(secret) => {
+                let bearer = state
+                    .db(move |c| tokens::authenticate(c, &secret))
+                    .await?
+                    .ok_or_else(|| {
+                        AppError::Unauthorized(
+                            "The API token is unknown, expired or revoked.".into(),
+                        )
+                    })?;
+                if bearer.resource_id.is_some() && !DEVICE_PATHS.contains(&req.path()) {
+                    return Err(AppError::Forbidden(
+                        "A device token only reports usage events for its machine.".into(),
+                    ));
+                }
+                Some(CurrentUser {
                     user: bearer.user,
                     via: Via::Token {
                         token_id: bearer.token_id,
                         resource_id: bearer.resource_id,
                     },
                 })
-                .map(Some)
-                .ok_or_else(|| {
-                    AppError::Unauthorized("The API token is unknown, expired or revoked.".into())
-                })?,
+            }
             None => None,
         }
     } else {

@@ -39,7 +39,7 @@ pub enum AppError {
 
 /// An RFC 9457 problem document. Also stored in the response's extensions so the error
 /// middleware can re-render it as a page.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: &'static str,
@@ -117,6 +117,9 @@ impl From<DbError> for AppError {
     fn from(err: DbError) -> AppError {
         match err {
             DbError::NotFound => AppError::NotFound,
+            DbError::Text(_) => {
+                AppError::Unprocessable("Text must not contain NUL (zero) characters.".into())
+            }
             DbError::Pool(e) => {
                 AppError::Unavailable(format!("The database is not answering: {e}"))
             }

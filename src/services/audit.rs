@@ -92,7 +92,7 @@ pub fn record(
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub id: AuditId,
     pub at: DateTime<Utc>,

@@ -78,14 +78,14 @@ impl<'a> Context<'a> {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BookingStatus {
     Confirmed,
     Cancelled,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Booking {
     pub id: BookingId,
     pub resource_id: ResourceId,
@@ -477,7 +477,7 @@ pub fn reschedule(
 }
 
 /// What cancelling cost.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Cancelled {
     #[serde(flatten)]
     pub booking: Booking,
@@ -851,7 +851,7 @@ pub fn host_of(public_url: &str) -> String {
 }
 
 /// A free or busy span of a resource.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Span {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
@@ -859,7 +859,7 @@ pub struct Span {
     pub kind: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Availability {
     pub resource_id: ResourceId,
     pub from: DateTime<Utc>,
@@ -952,14 +952,14 @@ pub enum SeriesMode {
     BookWhatIsFree,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SeriesOutcome {
     pub series_id: Option<SeriesId>,
     pub booked: Vec<Booking>,
     pub conflicts: Vec<SeriesConflict>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SeriesConflict {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
@@ -983,6 +983,9 @@ pub fn create_series(
     }
     write_tx(conn, |c| {
         let (customer, user) = resolve_party(c, by, first)?;
+        // The series row points at the machine: refuse an unknown one as a single booking does,
+        // before the insert would fail on the foreign key (a 500).
+        find_machine(c, first.resource_id)?;
         let series = rows::insert_series(
             c,
             customer.id.get(),

@@ -75,7 +75,7 @@ impl Context {
 
 // --- The month's run --------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct RunSummary {
     pub month: String,
     /// Customers with open charges.
@@ -893,7 +893,7 @@ pub fn resend(
 // --- Verifying --------------------------------------------------------------------------------
 
 /// The chain's state: how many documents it holds and the first broken one, if any.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ChainState {
     pub documents: usize,
     pub intact: bool,
@@ -1376,7 +1376,7 @@ pub fn credit_note(
 
 // --- Payments ---------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Payments {
     pub invoice_id: InvoiceId,
     pub total: Money,
@@ -1385,7 +1385,29 @@ pub struct Payments {
     pub paid: Money,
     pub outstanding: Money,
     pub status: PaymentStatus,
-    pub payments: Vec<rows::PaymentRow>,
+    pub payments: Vec<Payment>,
+}
+
+/// One payment received against an invoice.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Payment {
+    pub id: i64,
+    pub paid_on: chrono::NaiveDate,
+    pub amount: Money,
+    pub method: String,
+    pub reference: String,
+}
+
+impl From<rows::PaymentRow> for Payment {
+    fn from(row: rows::PaymentRow) -> Payment {
+        Payment {
+            id: row.id,
+            paid_on: row.paid_on,
+            amount: Money::from_cents(row.amount_cents),
+            method: row.method,
+            reference: row.reference,
+        }
+    }
 }
 
 fn payments_view(
@@ -1393,10 +1415,11 @@ fn payments_view(
     ctx: &Context,
     row: &InvoiceRow,
 ) -> Result<Payments, ServiceError> {
-    let payments = rows::payments_of(c, row.id)?;
-    let paid = payments.iter().fold(Money::ZERO, |sum, p| {
-        sum + Money::from_cents(p.amount_cents)
-    });
+    let payments: Vec<Payment> = rows::payments_of(c, row.id)?
+        .into_iter()
+        .map(Payment::from)
+        .collect();
+    let paid = payments.iter().fold(Money::ZERO, |sum, p| sum + p.amount);
     let credited = -Money::from_cents(
         rows::credited_cents(c, &[row.id])?
             .get(&row.id)

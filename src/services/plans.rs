@@ -18,14 +18,14 @@ use crate::domain::plans::{allocate_included, discount_on, parse_discount, parse
 use crate::domain::{CustomerId, LocalMonth, Money};
 
 /// Hours a plan includes in a machine category each month.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Included {
     pub category_id: i64,
     pub category: String,
     pub minutes: i32,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Plan {
     pub id: i64,
     pub name: String,
@@ -139,7 +139,7 @@ pub fn create_plan(conn: &mut DbConn, by: &By, plan: &NewPlan) -> Result<Plan, S
 
 // --- Subscriptions ----------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Subscription {
     pub id: i64,
     pub customer_id: CustomerId,

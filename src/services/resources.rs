@@ -124,7 +124,7 @@ pub fn resources(conn: &mut DbConn) -> Result<Vec<Resource>, ServiceError> {
     Ok(rows::list(conn)?)
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Category {
     pub id: CategoryId,
     pub name: String,
@@ -172,7 +172,7 @@ pub fn create_category(
     })
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Qualification {
     pub id: QualificationId,
     pub name: String,
@@ -290,7 +290,7 @@ pub fn revoke_qualification(
     })
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HeldQualification {
     pub id: QualificationId,
     pub name: String,

@@ -14,7 +14,7 @@ use crate::domain::{Name, ResourceId, TokenId, User, UserId};
 /// precise enough to spot unused tokens.
 const TOUCH_EVERY: Duration = Duration::minutes(1);
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TokenInfo {
     pub id: TokenId,
     pub user_id: UserId,

@@ -730,7 +730,7 @@ pub fn enrollment(
 }
 
 /// What leaving cost.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Left {
     #[serde(flatten)]
     pub enrollment: Enrollment,
@@ -963,7 +963,7 @@ pub fn mark_attendance(
 }
 
 /// An enrollment with its session, as "My trainings" lists it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MyEnrollment {
     #[serde(flatten)]
     pub enrollment: Enrollment,

@@ -228,7 +228,7 @@ fn capitalise(text: &str) -> String {
 }
 
 /// One entry of a tutor's schedule: a block of their time and the booking it belongs to.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ScheduleEntry {
     pub kind: String,
     pub starts_at: DateTime<Utc>,

@@ -29,7 +29,7 @@ pub const OPEN_TOO_LONG_HOURS: i64 = 12;
 /// A stop waits this long for a start that may still arrive before it is an anomaly.
 pub const LONELY_STOP_MINUTES: i64 = 10;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UsageRecord {
     pub id: UsageId,
     pub resource_id: ResourceId,
@@ -72,7 +72,7 @@ fn machine(c: &mut DbConn, id: ResourceId) -> Result<Resource, ServiceError> {
 // --- Device events ----------------------------------------------------------------------------
 
 /// What happened to one event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EventStatus {
     /// Stored now (and paired, or waiting for its partner).
@@ -81,7 +81,7 @@ pub enum EventStatus {
     Duplicate,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EventOutcome {
     pub event_id: String,
     pub status: EventStatus,
@@ -89,21 +89,28 @@ pub struct EventOutcome {
     pub usage_id: Option<UsageId>,
 }
 
-/// Who reports: a device token may report only for its machine; otherwise staff only.
+/// Who reports at all: a device token, staff or the system.
+fn check_may_report(by: &By, scope: Option<ResourceId>) -> Result<(), ServiceError> {
+    match (scope, by.actor()) {
+        (None, Some(actor)) if !actor.is_staff() => Err(ServiceError::Forbidden(
+            "Only a machine's device token or staff report usage events.".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Who reports for `resource`: a device token only for its machine; otherwise staff only.
 fn check_reporter(
     by: &By,
     scope: Option<ResourceId>,
     resource: ResourceId,
 ) -> Result<(), ServiceError> {
-    match (scope, by.actor()) {
-        (Some(machine), _) if machine != resource => Err(ServiceError::Forbidden(format!(
+    check_may_report(by, scope)?;
+    match scope {
+        Some(machine) if machine != resource => Err(ServiceError::Forbidden(format!(
             "This device token reports for machine {machine} only."
         ))),
-        (Some(_), _) | (None, None) => Ok(()),
-        (None, Some(actor)) if actor.is_staff() => Ok(()),
-        (None, Some(_)) => Err(ServiceError::Forbidden(
-            "Only a machine's device token or staff report usage events.".into(),
-        )),
+        _ => Ok(()),
     }
 }
 
@@ -121,7 +128,7 @@ pub fn record_event(
 }
 
 /// One event of a batch: its outcome, or why it was refused.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BatchResult {
     pub event_id: String,
     /// recorded, duplicate or rejected.
@@ -143,6 +150,8 @@ pub fn record_events(
     token: Option<TokenId>,
     events: &[(String, Result<UsageEvent, String>)],
 ) -> Result<Vec<BatchResult>, ServiceError> {
+    // Someone who may never report is refused as a whole, not answered event by event.
+    check_may_report(by, scope)?;
     write_tx(conn, |c| {
         let mut results = Vec::with_capacity(events.len());
         for (event_id, parsed) in events {
@@ -1025,7 +1034,7 @@ pub fn list(
 }
 
 /// Something in the usage data staff should look at.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Anomaly {
     /// open_too_long, stop_without_start or no_customer.
     pub kind: &'static str,
@@ -1075,7 +1084,7 @@ pub fn anomalies(conn: &mut DbConn, by: &By) -> Result<Vec<Anomaly>, ServiceErro
 }
 
 /// One line of the charges ledger as a customer sees it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ChargeView {
     pub date: NaiveDate,
     pub kind: String,
@@ -1087,7 +1096,7 @@ pub struct ChargeView {
 }
 
 /// A customer's charges in a month so far, and their total (VAT excluded).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MonthCharges {
     pub month: String,
     pub customer_id: CustomerId,

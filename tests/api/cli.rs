@@ -219,7 +219,10 @@ mod accounts {
             "7",
         ];
         let output = run(dir, &app.db, &device, None);
-        let token = String::from_utf8_lossy(&output.stdout).trim().to_string();
+        let device_token = String::from_utf8_lossy(&output.stdout).trim().to_string();
+        // A device token reports usage and nothing else; Marta's own token lists it.
+        let refused = app.api_get(&device_token, "/api/v1/tokens").await;
+        assert_eq!(refused.status(), 403);
         let listed: serde_json::Value = app
             .api_get(&token, "/api/v1/tokens")
             .await

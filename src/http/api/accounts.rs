@@ -1,8 +1,8 @@
 //! `/api/v1/me`, `/customers` and `/users`.
-use actix_web::{web, HttpResponse};
+use actix_web::{get, patch, post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::{created, Items};
+use super::{created, openapi, Items};
 use crate::domain::{
     Customer, CustomerId, CustomerInput, Email, Name, NewPassword, RawCustomer, Role, User, UserId,
 };
@@ -10,7 +10,7 @@ use crate::http::auth::{CurrentUser, Staff};
 use crate::http::{AppError, AppState};
 use crate::services::accounts::{self, NewUser, UserUpdate};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Me {
     id: UserId,
     email: String,
@@ -20,6 +20,15 @@ pub struct Me {
     calendar_url: Option<String>,
 }
 
+#[utoipa::path(
+    operation_id = "me",
+    tag = "accounts",
+    summary = "The calling user",
+    responses(
+        (status = 200, description = "The caller", body = Me),
+    )
+)]
+#[get("/me")]
 pub async fn me(state: web::Data<AppState>, user: CurrentUser) -> Result<web::Json<Me>, AppError> {
     let (id, settings) = (user.user.id, state.settings.clone());
     let calendar_url = state
@@ -36,12 +45,20 @@ pub async fn me(state: web::Data<AppState>, user: CurrentUser) -> Result<web::Js
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CalendarUrl {
     calendar_url: String,
 }
 
 /// A new feed URL for the caller; the old one stops working.
+#[utoipa::path(
+    operation_id = "rotate_calendar",
+    tag = "accounts",
+    responses(
+        (status = 200, description = "The new feed URL", body = CalendarUrl),
+    )
+)]
+#[post("/me/calendar/rotate")]
 pub async fn rotate_calendar(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -54,6 +71,15 @@ pub async fn rotate_calendar(
 }
 
 /// A machine's feed URL, for staff.
+#[utoipa::path(
+    operation_id = "machine_calendar",
+    tag = "accounts",
+    responses(
+        (status = 200, description = "The machine's feed URL", body = CalendarUrl),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
+#[get("/resources/{id}/calendar")]
 pub async fn machine_calendar(
     state: web::Data<AppState>,
     crate::http::auth::Staff(user): crate::http::auth::Staff,
@@ -70,12 +96,24 @@ pub async fn machine_calendar(
     Ok(web::Json(CalendarUrl { calendar_url }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Search {
     q: Option<String>,
     customer_id: Option<i64>,
 }
 
+#[utoipa::path(
+    operation_id = "list_customers",
+    tag = "accounts",
+    summary = "Customer accounts (staff), optionally matching `q`",
+    params(Search),
+    responses(
+        (status = 200, description = "The customers", body = Items<Customer>),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
+#[get("/customers")]
 pub async fn list_customers(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -88,6 +126,18 @@ pub async fn list_customers(
     Ok(web::Json(Items { items }))
 }
 
+#[utoipa::path(
+    operation_id = "create_customer",
+    tag = "accounts",
+    summary = "Adds a customer account (staff)",
+    request_body = RawCustomer,
+    responses(
+        (status = 201, description = "The new customer", body = Customer),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[post("/customers")]
 pub async fn create_customer(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -101,6 +151,16 @@ pub async fn create_customer(
     Ok(created(&customer))
 }
 
+#[utoipa::path(
+    operation_id = "get_customer",
+    tag = "accounts",
+    summary = "A customer account: staff, or its own people",
+    responses(
+        (status = 200, description = "The customer", body = Customer),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
+#[get("/customers/{id}")]
 pub async fn get_customer(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -113,7 +173,7 @@ pub async fn get_customer(
 }
 
 /// Fields to change; absent fields keep their value.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct CustomerPatch {
     kind: Option<String>,
     legal_name: Option<String>,
@@ -123,6 +183,18 @@ pub struct CustomerPatch {
     price_category: Option<String>,
 }
 
+#[utoipa::path(
+    operation_id = "update_customer",
+    tag = "accounts",
+    summary = "Changes a customer account; absent fields keep their value",
+    request_body = CustomerPatch,
+    responses(
+        (status = 200, description = "The customer as saved", body = Customer),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[patch("/customers/{id}")]
 pub async fn update_customer(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -154,6 +226,17 @@ pub async fn update_customer(
     Ok(web::Json(customer))
 }
 
+#[utoipa::path(
+    operation_id = "list_users",
+    tag = "accounts",
+    summary = "Users the caller may see, optionally matching `q` or of one customer",
+    params(Search),
+    responses(
+        (status = 200, description = "The users", body = Items<User>),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
+#[get("/users")]
 pub async fn list_users(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -167,7 +250,7 @@ pub async fn list_users(
     Ok(web::Json(Items { items }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewUserBody {
     email: String,
     name: String,
@@ -177,7 +260,7 @@ pub struct NewUserBody {
     password: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct CreatedUser {
     user: User,
     /// Present only when no password was given: shown this once.
@@ -185,6 +268,19 @@ struct CreatedUser {
     password: Option<String>,
 }
 
+#[utoipa::path(
+    operation_id = "create_user",
+    tag = "accounts",
+    summary = "Adds a user (staff; a business admin adds employees)",
+    request_body = NewUserBody,
+    responses(
+        (status = 201, description = "The new user, with the generated password when none was given", body = CreatedUser),
+        (status = 403, response = openapi::Forbidden),
+        (status = 404, response = openapi::NotFound),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[post("/users")]
 pub async fn create_user(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -211,6 +307,16 @@ pub async fn create_user(
     Ok(created(&CreatedUser { user, password }))
 }
 
+#[utoipa::path(
+    operation_id = "get_user",
+    tag = "accounts",
+    summary = "A user the caller may see",
+    responses(
+        (status = 200, description = "The user", body = User),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
+#[get("/users/{id}")]
 pub async fn get_user(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -222,13 +328,25 @@ pub async fn get_user(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct UserPatch {
     name: Option<String>,
     role: Option<String>,
     active: Option<bool>,
 }
 
+#[utoipa::path(
+    operation_id = "update_user",
+    tag = "accounts",
+    summary = "Changes a user's name, role or active flag",
+    request_body = UserPatch,
+    responses(
+        (status = 200, description = "The user as saved", body = User),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[patch("/users/{id}")]
 pub async fn update_user(
     state: web::Data<AppState>,
     user: CurrentUser,

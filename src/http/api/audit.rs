@@ -1,14 +1,15 @@
 //! `/api/v1/audit`: the audit log, for staff.
-use actix_web::web;
+use actix_web::{get, web};
 use serde::Deserialize;
 
-use super::Items;
+use super::{openapi, Items};
 use crate::domain::AuditId;
 use crate::http::auth::Staff;
 use crate::http::{AppError, AppState};
 use crate::services::audit::{self, AuditEntry, Query};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Filter {
     object_type: Option<String>,
     object_id: Option<i64>,
@@ -16,6 +17,18 @@ pub struct Filter {
     limit: Option<i64>,
 }
 
+#[utoipa::path(
+    operation_id = "list_audit",
+    tag = "audit",
+    summary = "The audit log, newest first (staff)",
+    params(Filter),
+    responses(
+        (status = 200, description = "Audit entries", body = Items<AuditEntry>),
+        (status = 403, response = openapi::Forbidden),
+        (status = 422, response = openapi::Unprocessable),
+    )
+)]
+#[get("/audit")]
 pub async fn list(
     state: web::Data<AppState>,
     Staff(user): Staff,

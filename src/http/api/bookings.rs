@@ -1,23 +1,25 @@
 //! `/api/v1/bookings`: book, list, read, move and cancel machine and tutor time.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::{created, Items};
+use super::{created, openapi, Items};
 use crate::domain::{parse_rfc3339_with_offset, BookingId, CustomerId, ResourceId, UserId};
 use crate::http::auth::CurrentUser;
 use crate::http::{AppError, AppState};
-use crate::services::bookings::{self, Booking, ListQuery, NewBooking, SeriesMode};
+use crate::services::bookings::{self, Booking, Cancelled, ListQuery, NewBooking, SeriesMode};
 
 fn instant(what: &str, text: &str) -> Result<DateTime<Utc>, AppError> {
     parse_rfc3339_with_offset(text).map_err(|e| AppError::Unprocessable(format!("{what}: {e}")))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewBookingBody {
     resource_id: i64,
+    #[schema(format = DateTime)]
     starts_at: String,
+    #[schema(format = DateTime)]
     ends_at: String,
     customer_id: Option<i64>,
     /// Staff only: the user the booking is for.
@@ -32,6 +34,19 @@ pub struct NewBookingBody {
     with_tutor_id: Option<i64>,
 }
 
+#[utoipa::path(
+    operation_id = "create_booking",
+    tag = "bookings",
+    summary = "Books machine (or tutor) time; with `weeks`, the same time every week",
+    request_body = NewBookingBody,
+    responses(
+        (status = 201, description = "The booking, or with `weeks` the series' outcome", body = openapi::Booked),
+        (status = 403, response = openapi::Forbidden),
+        (status = 404, response = openapi::NotFound),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[post("/bookings")]
 pub async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -73,15 +88,29 @@ pub async fn create(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    #[param(format = DateTime)]
     from: Option<String>,
+    #[param(format = DateTime)]
     to: Option<String>,
     resource_id: Option<i64>,
     #[serde(default)]
     include_cancelled: bool,
 }
 
+#[utoipa::path(
+    operation_id = "list_bookings",
+    tag = "bookings",
+    summary = "The caller's bookings (staff: everyone's), optionally in `[from, to)` or of one resource",
+    params(ListParams),
+    responses(
+        (status = 200, description = "Bookings, earliest first", body = Items<Booking>),
+        (status = 422, response = openapi::Unprocessable),
+    )
+)]
+#[get("/bookings")]
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -100,6 +129,15 @@ pub async fn list(
     }))
 }
 
+#[utoipa::path(
+    operation_id = "get_booking",
+    tag = "bookings",
+    summary = "A booking the caller may see",
+    responses(
+        (status = 200, description = "The booking", body = Booking),
+    )
+)]
+#[get("/bookings/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -111,12 +149,26 @@ pub async fn get(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct MoveBody {
+    #[schema(format = DateTime)]
     starts_at: String,
+    #[schema(format = DateTime)]
     ends_at: String,
 }
 
+#[utoipa::path(
+    operation_id = "move_booking",
+    tag = "bookings",
+    summary = "Moves a booking (same rules as booking)",
+    request_body = MoveBody,
+    responses(
+        (status = 200, description = "The booking as moved", body = Booking),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[patch("/bookings/{id}")]
 pub async fn reschedule(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -135,6 +187,18 @@ pub async fn reschedule(
     ))
 }
 
+#[utoipa::path(
+    operation_id = "cancel_booking",
+    tag = "bookings",
+    summary = "Cancels a booking; a late cancellation costs the fee of the policy",
+    responses(
+        (status = 200, description = "The cancelled booking and its fee", body = Cancelled),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+        (status = 422, response = openapi::Unprocessable),
+    )
+)]
+#[delete("/bookings/{id}")]
 pub async fn cancel(
     state: web::Data<AppState>,
     user: CurrentUser,

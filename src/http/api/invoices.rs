@@ -1,27 +1,40 @@
 //! `/api/v1/invoice-runs` and `/api/v1/invoices`: staff draft a month and issue drafts;
 //! customers read their issued invoices.
-use actix_web::{web, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Deserialize;
 
-use super::{created, Items};
+use super::{created, openapi, Items};
+use crate::domain::invoice::Invoice;
 use crate::domain::{CustomerId, InvoiceId, LocalMonth, Money};
 use crate::http::auth::{CurrentUser, Staff};
 use crate::http::invoicing::{context, on_invoice, pdf_response};
 use crate::http::{AppError, AppState};
 use crate::services::invoicing::{
-    self, CreditLine, CreditRequest, LineEdit, ListQuery, NewPayment,
+    self, ChainState, CreditLine, CreditRequest, LineEdit, ListQuery, NewPayment, Payments,
+    RunSummary,
 };
 
 fn month(text: &str) -> Result<LocalMonth, AppError> {
     LocalMonth::parse(text).map_err(|e| AppError::Unprocessable(format!("month: {e}")))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct RunBody {
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}$")]
     month: String,
 }
 
 /// Drafts the month (idempotent): 201 with what the run did.
+#[utoipa::path(
+    operation_id = "run_invoicing",
+    tag = "invoices",
+    request_body = RunBody,
+    responses(
+        (status = 201, description = "What the run did", body = RunSummary),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
+#[post("/invoice-runs")]
 pub async fn run(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -35,13 +48,26 @@ pub async fn run(
     Ok(created(&summary))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    #[param(pattern = r"^[0-9]{4}-[0-9]{2}$")]
     month: Option<String>,
     status: Option<String>,
     customer_id: Option<i64>,
 }
 
+#[utoipa::path(
+    operation_id = "list_invoices",
+    tag = "invoices",
+    summary = "Invoices (staff: all; others: their account's issued ones), without lines",
+    params(ListParams),
+    responses(
+        (status = 200, description = "Invoice headers", body = Items<Invoice>),
+        (status = 422, response = openapi::Unprocessable),
+    )
+)]
+#[get("/invoices")]
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -64,6 +90,15 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(Items { items }))
 }
 
+#[utoipa::path(
+    operation_id = "get_invoice",
+    tag = "invoices",
+    summary = "An invoice or credit note the caller may see, with its payment status",
+    responses(
+        (status = 200, description = "The invoice", body = Invoice),
+    )
+)]
+#[get("/invoices/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -77,6 +112,14 @@ pub async fn get(
 }
 
 /// The PDF as stored at issue, shown inline (`F2026-000001.pdf` when saved).
+#[utoipa::path(
+    operation_id = "invoice_pdf",
+    tag = "invoices",
+    responses(
+        (status = 200, description = "The PDF", content_type = "application/pdf"),
+    )
+)]
+#[get("/invoices/{id}/pdf")]
 pub async fn pdf(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -85,6 +128,18 @@ pub async fn pdf(
     pdf_response(&state, user.by(), InvoiceId::new(path.into_inner())).await
 }
 
+#[utoipa::path(
+    operation_id = "issue_invoice",
+    tag = "invoices",
+    summary = "Issues a draft: numbers it, chains it and makes it immutable (staff)",
+    responses(
+        (status = 200, description = "The issued invoice", body = Invoice),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+        (status = 422, response = openapi::Unprocessable),
+    )
+)]
+#[post("/invoices/{id}/issue")]
 pub async fn issue(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -97,7 +152,7 @@ pub async fn issue(
     Ok(HttpResponse::Ok().json(invoice))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreditLineBody {
     line_id: i64,
@@ -105,7 +160,7 @@ pub struct CreditLineBody {
     quantity: Option<i64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreditBody {
     reason: String,
@@ -115,6 +170,17 @@ pub struct CreditBody {
 }
 
 /// Issues a credit note for an issued invoice: 201 with the credit note.
+#[utoipa::path(
+    operation_id = "credit_note",
+    tag = "invoices",
+    request_body = CreditBody,
+    responses(
+        (status = 201, description = "The issued credit note", body = Invoice),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[post("/invoices/{id}/credit-notes")]
 pub async fn credit_note(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -141,6 +207,16 @@ pub async fn credit_note(
 }
 
 /// Mails an issued document again with its stored PDF: 202 with how many were queued.
+#[utoipa::path(
+    operation_id = "resend_invoice",
+    tag = "invoices",
+    responses(
+        (status = 202, description = "How many mails were queued", body = openapi::Queued),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[post("/invoices/{id}/resend")]
 pub async fn resend(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -154,6 +230,15 @@ pub async fn resend(
 }
 
 /// The chain's state: staff only.
+#[utoipa::path(
+    operation_id = "verify_chain",
+    tag = "invoices",
+    responses(
+        (status = 200, description = "The chain's state", body = ChainState),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
+#[get("/invoices/chain")]
 pub async fn chain(
     state: web::Data<AppState>,
     Staff(_user): Staff,
@@ -162,7 +247,7 @@ pub async fn chain(
     Ok(HttpResponse::Ok().json(found))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LineBody {
     description: String,
     quantity: i64,
@@ -181,6 +266,17 @@ fn edit(body: &LineBody) -> Result<LineEdit, AppError> {
 }
 
 /// Adds a line to a draft (a manual charge in the ledger, billed by the line).
+#[utoipa::path(
+    operation_id = "add_invoice_line",
+    tag = "invoices",
+    request_body = LineBody,
+    responses(
+        (status = 201, description = "The draft with the line", body = Invoice),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[post("/invoices/{id}/lines")]
 pub async fn add_line(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -199,6 +295,18 @@ pub async fn add_line(
     Ok(created(&invoice))
 }
 
+#[utoipa::path(
+    operation_id = "adjust_invoice_line",
+    tag = "invoices",
+    summary = "Adjusts a draft's line; re-runs keep the edit (staff)",
+    request_body = LineBody,
+    responses(
+        (status = 200, description = "The draft", body = Invoice),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[patch("/invoices/{id}/lines/{line}")]
 pub async fn adjust_line(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -215,6 +323,16 @@ pub async fn adjust_line(
 }
 
 /// Takes a line off a draft; its charge waits for next month's invoice.
+#[utoipa::path(
+    operation_id = "remove_invoice_line",
+    tag = "invoices",
+    responses(
+        (status = 200, description = "The draft", body = Invoice),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[delete("/invoices/{id}/lines/{line}")]
 pub async fn remove_line(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -228,11 +346,23 @@ pub async fn remove_line(
     Ok(HttpResponse::Ok().json(invoice))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NotesBody {
     notes: String,
 }
 
+#[utoipa::path(
+    operation_id = "set_invoice_notes",
+    tag = "invoices",
+    summary = "Sets a draft's notes (staff)",
+    request_body = NotesBody,
+    responses(
+        (status = 200, description = "The draft", body = Invoice),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[patch("/invoices/{id}")]
 pub async fn set_notes(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -251,6 +381,14 @@ pub async fn set_notes(
 }
 
 /// An invoice's payments and derived status.
+#[utoipa::path(
+    operation_id = "list_payments",
+    tag = "invoices",
+    responses(
+        (status = 200, description = "Payments and derived status", body = Payments),
+    )
+)]
+#[get("/invoices/{id}/payments")]
 pub async fn payments(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -263,8 +401,9 @@ pub async fn payments(
     Ok(HttpResponse::Ok().json(found))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct PaymentBody {
+    #[schema(format = Date)]
     paid_on: String,
     amount: String,
     method: String,
@@ -273,6 +412,17 @@ pub struct PaymentBody {
 }
 
 /// Records a full or partial payment (staff): 201 with the invoice's payments and status.
+#[utoipa::path(
+    operation_id = "record_payment",
+    tag = "invoices",
+    request_body = PaymentBody,
+    responses(
+        (status = 201, description = "Payments and derived status", body = Payments),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[post("/invoices/{id}/payments")]
 pub async fn record_payment(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -295,12 +445,25 @@ pub async fn record_payment(
     Ok(created(&found))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportParams {
+    #[param(pattern = r"^[0-9]{4}-[0-9]{2}$")]
     month: Option<String>,
 }
 
 /// The accountant's CSV of the documents issued in `?month=YYYY-MM` (staff), as a download.
+#[utoipa::path(
+    operation_id = "export_invoices",
+    tag = "invoices",
+    params(ExportParams),
+    responses(
+        (status = 200, description = "CSV, one row per document", content_type = "text/csv", body = String),
+        (status = 403, response = openapi::Forbidden),
+        (status = 422, response = openapi::Unprocessable),
+    )
+)]
+#[get("/invoices/export")]
 pub async fn export(
     state: web::Data<AppState>,
     Staff(user): Staff,

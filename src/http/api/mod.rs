@@ -1,10 +1,11 @@
 //! The JSON API under `/api/v1`: one module per resource. Every handler authenticates with a
-//! bearer token (`CurrentUser`/`Staff`), except asking for a password reset, and leaves
-//! object-level rules to the services.
+//! bearer token (`CurrentUser`/`Staff`), except asking for a password reset and reading the
+//! OpenAPI document (`openapi`), and leaves object-level rules to the services.
 mod accounts;
 mod audit;
 mod bookings;
 mod invoices;
+pub mod openapi;
 mod password_reset;
 mod plans;
 mod resources;
@@ -13,161 +14,108 @@ mod training;
 mod tutors;
 mod usage;
 
-use actix_web::web::{self, ServiceConfig};
+use actix_web::web::ServiceConfig;
 use actix_web::HttpResponse;
 use serde::Serialize;
+use utoipa_actix_web::service_config::ServiceConfig as DocumentedConfig;
 
+/// Registers every `/api/v1` route. The server and the OpenAPI document both come from this one
+/// list: each handler carries its method and path (`#[get("/me")]`) and its `#[utoipa::path]`.
+/// Order matters where a literal segment shares a place with an id (`/invoices/chain` before
+/// `/invoices/{id}`).
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.route("/me", web::get().to(accounts::me))
-        .route(
-            "/me/calendar/rotate",
-            web::post().to(accounts::rotate_calendar),
-        )
-        .route(
-            "/resources/{id}/calendar",
-            web::get().to(accounts::machine_calendar),
-        )
-        .route("/customers", web::get().to(accounts::list_customers))
-        .route("/customers", web::post().to(accounts::create_customer))
-        .route("/customers/{id}", web::get().to(accounts::get_customer))
-        .route(
-            "/customers/{id}",
-            web::patch().to(accounts::update_customer),
-        )
-        .route("/users", web::get().to(accounts::list_users))
-        .route("/users", web::post().to(accounts::create_user))
-        .route("/users/{id}", web::get().to(accounts::get_user))
-        .route("/users/{id}", web::patch().to(accounts::update_user))
-        .route("/users/{id}/tokens", web::get().to(tokens::list_for_user))
-        .route("/tokens", web::get().to(tokens::list_mine))
-        .route("/tokens", web::post().to(tokens::create))
-        .route("/tokens/{id}", web::delete().to(tokens::revoke))
-        .route("/audit", web::get().to(audit::list))
-        .route("/password-reset", web::post().to(password_reset::request))
-        .route("/resources", web::get().to(resources::list))
-        .route("/resources", web::post().to(resources::create))
-        .route("/resources/{id}", web::get().to(resources::get))
-        .route("/resources/{id}", web::put().to(resources::update))
-        .route(
-            "/resources/{id}/availability",
-            web::get().to(resources::availability),
-        )
-        .route(
-            "/resources/{id}/maintenance",
-            web::post().to(resources::add_maintenance),
-        )
-        .route("/plans", web::get().to(plans::list))
-        .route("/plans", web::post().to(plans::create))
-        .route("/subscriptions", web::get().to(plans::subscriptions))
-        .route("/subscriptions", web::post().to(plans::subscribe))
-        .route("/subscriptions/{id}/end", web::post().to(plans::end))
-        .route("/categories", web::get().to(resources::categories))
-        .route("/categories", web::post().to(resources::create_category))
-        .route("/qualifications", web::get().to(resources::qualifications))
-        .route(
-            "/qualifications",
-            web::post().to(resources::create_qualification),
-        )
-        .route("/users/{id}/qualifications", web::get().to(resources::held))
-        .route(
-            "/users/{id}/qualifications",
-            web::post().to(resources::grant),
-        )
-        .route(
-            "/users/{id}/qualifications/{qualification_id}",
-            web::delete().to(resources::revoke),
-        )
-        .route("/opening-hours", web::get().to(resources::opening_hours))
-        .route(
-            "/opening-hours",
-            web::put().to(resources::set_opening_hours),
-        )
-        .route("/closures", web::post().to(resources::add_closure))
-        .route("/bookings", web::get().to(bookings::list))
-        .route("/bookings", web::post().to(bookings::create))
-        .route("/bookings/{id}", web::get().to(bookings::get))
-        .route("/bookings/{id}", web::patch().to(bookings::reschedule))
-        .route("/bookings/{id}", web::delete().to(bookings::cancel))
-        .route("/tutors", web::post().to(tutors::create))
-        .route("/tutors/{id}", web::get().to(tutors::get))
-        .route("/tutors/{id}", web::put().to(tutors::update))
-        .route("/tutors/{id}/schedule", web::get().to(tutors::schedule))
-        .route("/courses", web::get().to(training::list_courses))
-        .route("/courses", web::post().to(training::create_course))
-        .route("/courses/{id}", web::put().to(training::update_course))
-        .route("/training-sessions", web::get().to(training::list_sessions))
-        .route(
-            "/training-sessions",
-            web::post().to(training::create_session),
-        )
-        .route(
-            "/training-sessions/{id}",
-            web::get().to(training::get_session),
-        )
-        .route(
-            "/training-sessions/{id}",
-            web::patch().to(training::update_session),
-        )
-        .route(
-            "/training-sessions/{id}/cancel",
-            web::post().to(training::cancel_session),
-        )
-        .route(
-            "/training-sessions/{id}/enrollments",
-            web::get().to(training::participants),
-        )
-        .route(
-            "/training-sessions/{id}/enrollments",
-            web::post().to(training::sign_up),
-        )
-        .route("/enrollments", web::get().to(training::my_enrollments))
-        .route("/enrollments/{id}", web::get().to(training::get_enrollment))
-        .route("/enrollments/{id}", web::delete().to(training::leave))
-        .route(
-            "/enrollments/{id}/attendance",
-            web::post().to(training::mark_attendance),
-        )
-        .route("/usage-events", web::post().to(usage::record_event))
-        .route("/usage-events/batch", web::post().to(usage::record_batch))
-        .route(
-            "/usage-events/{id}/dismiss",
-            web::post().to(usage::dismiss_event),
-        )
-        .route("/usage", web::get().to(usage::list))
-        .route("/usage", web::post().to(usage::enter))
-        .route("/usage/anomalies", web::get().to(usage::anomalies))
-        .route("/usage/{id}", web::patch().to(usage::correct))
-        .route("/usage/{id}/check-out", web::post().to(usage::check_out))
-        .route("/bookings/{id}/check-in", web::post().to(usage::check_in))
-        .route("/bookings/{id}/no-show", web::post().to(usage::no_show))
-        .route("/charges", web::get().to(usage::charges))
-        .route("/invoice-runs", web::post().to(invoices::run))
-        .route("/invoices", web::get().to(invoices::list))
-        .route("/invoices/chain", web::get().to(invoices::chain))
-        .route("/invoices/export", web::get().to(invoices::export))
-        .route("/invoices/{id}", web::get().to(invoices::get))
-        .route("/invoices/{id}", web::patch().to(invoices::set_notes))
-        .route("/invoices/{id}/lines", web::post().to(invoices::add_line))
-        .route(
-            "/invoices/{id}/lines/{line}",
-            web::patch().to(invoices::adjust_line),
-        )
-        .route(
-            "/invoices/{id}/lines/{line}",
-            web::delete().to(invoices::remove_line),
-        )
-        .route("/invoices/{id}/pdf", web::get().to(invoices::pdf))
-        .route("/invoices/{id}/issue", web::post().to(invoices::issue))
-        .route("/invoices/{id}/resend", web::post().to(invoices::resend))
-        .route(
-            "/invoices/{id}/credit-notes",
-            web::post().to(invoices::credit_note),
-        )
-        .route("/invoices/{id}/payments", web::get().to(invoices::payments))
-        .route(
-            "/invoices/{id}/payments",
-            web::post().to(invoices::record_payment),
-        );
+    routes(&mut DocumentedConfig::new(cfg));
+}
+
+fn routes(cfg: &mut DocumentedConfig) {
+    cfg.service(openapi::served)
+        .service(accounts::me)
+        .service(accounts::rotate_calendar)
+        .service(accounts::machine_calendar)
+        .service(accounts::list_customers)
+        .service(accounts::create_customer)
+        .service(accounts::get_customer)
+        .service(accounts::update_customer)
+        .service(accounts::list_users)
+        .service(accounts::create_user)
+        .service(accounts::get_user)
+        .service(accounts::update_user)
+        .service(tokens::list_for_user)
+        .service(tokens::list_mine)
+        .service(tokens::create)
+        .service(tokens::revoke)
+        .service(audit::list)
+        .service(password_reset::request)
+        .service(resources::list)
+        .service(resources::create)
+        .service(resources::get)
+        .service(resources::update)
+        .service(resources::availability)
+        .service(resources::add_maintenance)
+        .service(plans::list)
+        .service(plans::create)
+        .service(plans::subscriptions)
+        .service(plans::subscribe)
+        .service(plans::end)
+        .service(resources::categories)
+        .service(resources::create_category)
+        .service(resources::qualifications)
+        .service(resources::create_qualification)
+        .service(resources::held)
+        .service(resources::grant)
+        .service(resources::revoke)
+        .service(resources::opening_hours)
+        .service(resources::set_opening_hours)
+        .service(resources::add_closure)
+        .service(bookings::list)
+        .service(bookings::create)
+        .service(bookings::get)
+        .service(bookings::reschedule)
+        .service(bookings::cancel)
+        .service(tutors::create)
+        .service(tutors::get)
+        .service(tutors::update)
+        .service(tutors::schedule)
+        .service(training::list_courses)
+        .service(training::create_course)
+        .service(training::update_course)
+        .service(training::list_sessions)
+        .service(training::create_session)
+        .service(training::get_session)
+        .service(training::update_session)
+        .service(training::cancel_session)
+        .service(training::participants)
+        .service(training::sign_up)
+        .service(training::my_enrollments)
+        .service(training::get_enrollment)
+        .service(training::leave)
+        .service(training::mark_attendance)
+        .service(usage::record_event)
+        .service(usage::record_batch)
+        .service(usage::dismiss_event)
+        .service(usage::list)
+        .service(usage::enter)
+        .service(usage::anomalies)
+        .service(usage::correct)
+        .service(usage::check_out)
+        .service(usage::check_in)
+        .service(usage::no_show)
+        .service(usage::charges)
+        .service(invoices::run)
+        .service(invoices::list)
+        .service(invoices::chain)
+        .service(invoices::export)
+        .service(invoices::get)
+        .service(invoices::set_notes)
+        .service(invoices::add_line)
+        .service(invoices::adjust_line)
+        .service(invoices::remove_line)
+        .service(invoices::pdf)
+        .service(invoices::issue)
+        .service(invoices::resend)
+        .service(invoices::credit_note)
+        .service(invoices::payments)
+        .service(invoices::record_payment);
 }
 
 /// `201 Created` with a JSON body.
@@ -176,7 +124,7 @@ pub fn created<T: Serialize>(body: &T) -> HttpResponse {
 }
 
 /// A list answer: `{"items": [...]}`, so fields can be added later without breaking clients.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Items<T> {
     pub items: Vec<T>,
 }

@@ -1,18 +1,27 @@
 //! `/api/v1/plans` and `/api/v1/subscriptions`: membership plans (anyone signed in reads them;
 //! staff define them) and which customer is on which plan from which month.
-use actix_web::{web, HttpResponse};
+use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 
-use super::{created, Items};
+use super::{created, openapi, Items};
 use crate::domain::{CustomerId, LocalMonth, Money};
 use crate::http::auth::{CurrentUser, Staff};
 use crate::http::{AppError, AppState};
-use crate::services::plans::{self, NewPlan};
+use crate::services::plans::{self, NewPlan, Plan, Subscription};
 
 fn month(field: &str, text: &str) -> Result<LocalMonth, AppError> {
     LocalMonth::parse(text).map_err(|e| AppError::Unprocessable(format!("{field}: {e}")))
 }
 
+#[utoipa::path(
+    operation_id = "list_plans",
+    tag = "plans",
+    summary = "Membership plans",
+    responses(
+        (status = 200, description = "The plans", body = Items<Plan>),
+    )
+)]
+#[get("/plans")]
 pub async fn list(
     state: web::Data<AppState>,
     _user: CurrentUser,
@@ -21,7 +30,7 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(Items { items }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IncludedBody {
     category_id: i64,
@@ -29,7 +38,7 @@ pub struct IncludedBody {
     minutes: i32,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanBody {
     name: String,
@@ -41,6 +50,18 @@ pub struct PlanBody {
 }
 
 /// Defines a plan: 201 with it.
+#[utoipa::path(
+    operation_id = "create_plan",
+    tag = "plans",
+    request_body = PlanBody,
+    responses(
+        (status = 201, description = "The new plan", body = Plan),
+        (status = 403, response = openapi::Forbidden),
+        (status = 404, response = openapi::NotFound),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[post("/plans")]
 pub async fn create(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -63,12 +84,24 @@ pub async fn create(
     Ok(created(&made))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SubscriptionParams {
     customer_id: i64,
 }
 
 /// A customer's subscriptions (staff, or the customer's own people).
+#[utoipa::path(
+    operation_id = "list_subscriptions",
+    tag = "plans",
+    params(SubscriptionParams),
+    responses(
+        (status = 200, description = "The customer's subscriptions", body = Items<Subscription>),
+        (status = 403, response = openapi::Forbidden),
+        (status = 404, response = openapi::NotFound),
+    )
+)]
+#[get("/subscriptions")]
 pub async fn subscriptions(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -81,15 +114,28 @@ pub async fn subscriptions(
     Ok(HttpResponse::Ok().json(Items { items }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubscribeBody {
     customer_id: i64,
     plan_id: i64,
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}$")]
     first_month: String,
 }
 
 /// Subscribes a customer from a month on: 201.
+#[utoipa::path(
+    operation_id = "subscribe",
+    tag = "plans",
+    request_body = SubscribeBody,
+    responses(
+        (status = 201, description = "The subscription", body = Subscription),
+        (status = 403, response = openapi::Forbidden),
+        (status = 404, response = openapi::NotFound),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[post("/subscriptions")]
 pub async fn subscribe(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -103,13 +149,25 @@ pub async fn subscribe(
     Ok(created(&made))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndBody {
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}$")]
     last_month: String,
 }
 
 /// Ends a subscription after a month (inclusive).
+#[utoipa::path(
+    operation_id = "end_subscription",
+    tag = "plans",
+    request_body = EndBody,
+    responses(
+        (status = 200, description = "The subscription with its last month", body = Subscription),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[post("/subscriptions/{id}/end")]
 pub async fn end(
     state: web::Data<AppState>,
     Staff(user): Staff,

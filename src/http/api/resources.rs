@@ -1,10 +1,10 @@
 //! `/api/v1/resources` and the workshop calendar: machines with their rates and rules,
 //! availability, categories, qualifications, opening hours, closures and maintenance.
-use actix_web::{web, HttpResponse};
+use actix_web::{delete, get, post, put, web, HttpResponse};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::{created, Items};
+use super::{created, openapi, Items};
 use crate::domain::booking::{Closure, WeeklyHours};
 use crate::domain::resources::{RawResource, Resource};
 use crate::domain::{parse_rfc3339_with_offset, QualificationId, ResourceId, UserId};
@@ -14,6 +14,16 @@ use crate::services::bookings::{self, Availability};
 use crate::services::resources::{self, Category, HeldQualification, Qualification};
 
 /// Machines are public: anyone may see what the workshop offers and at what price.
+#[utoipa::path(
+    operation_id = "list_resources",
+    tag = "resources",
+    summary = "Machines and tutors with their rates and rules (anonymous allowed)",
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The resources", body = Items<Resource>),
+    )
+)]
+#[get("/resources")]
 pub async fn list(
     state: web::Data<AppState>,
     _user: MaybeUser,
@@ -23,6 +33,16 @@ pub async fn list(
     }))
 }
 
+#[utoipa::path(
+    operation_id = "get_resource",
+    tag = "resources",
+    summary = "A machine or tutor (anonymous allowed)",
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The resource", body = Resource),
+    )
+)]
+#[get("/resources/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
     _user: MaybeUser,
@@ -38,6 +58,19 @@ fn invalid(e: crate::domain::InvalidField) -> AppError {
     AppError::Unprocessable(e.0)
 }
 
+#[utoipa::path(
+    operation_id = "create_machine",
+    tag = "resources",
+    summary = "Adds a machine (staff)",
+    request_body = RawResource,
+    responses(
+        (status = 201, description = "The new machine", body = Resource),
+        (status = 403, response = openapi::Forbidden),
+        (status = 404, response = openapi::NotFound),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[post("/resources")]
 pub async fn create(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -52,6 +85,17 @@ pub async fn create(
 }
 
 /// Replaces a machine's settings (send them all, as for creation).
+#[utoipa::path(
+    operation_id = "update_machine",
+    tag = "resources",
+    request_body = RawResource,
+    responses(
+        (status = 200, description = "The machine as saved", body = Resource),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[put("/resources/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -68,12 +112,27 @@ pub async fn update(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Window {
+    #[param(format = DateTime)]
     from: String,
+    #[param(format = DateTime)]
     to: String,
 }
 
+#[utoipa::path(
+    operation_id = "resource_availability",
+    tag = "resources",
+    summary = "Free and busy intervals of a resource in `[from, to)` (anonymous allowed)",
+    params(Window),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Free and busy intervals", body = Availability),
+        (status = 422, response = openapi::Unprocessable),
+    )
+)]
+#[get("/resources/{id}/availability")]
 pub async fn availability(
     state: web::Data<AppState>,
     _user: MaybeUser,
@@ -92,13 +151,27 @@ pub async fn availability(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct Maintenance {
+    #[schema(format = DateTime)]
     starts_at: String,
+    #[schema(format = DateTime)]
     ends_at: String,
     reason: String,
 }
 
+#[utoipa::path(
+    operation_id = "add_maintenance",
+    tag = "resources",
+    summary = "Takes a machine out for maintenance (staff); refused where bookings hold the time",
+    request_body = Maintenance,
+    responses(
+        (status = 201, description = "The maintenance block", body = openapi::MaintenanceCreated),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[post("/resources/{id}/maintenance")]
 pub async fn add_maintenance(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -122,6 +195,16 @@ pub async fn add_maintenance(
     ))
 }
 
+#[utoipa::path(
+    operation_id = "list_categories",
+    tag = "resources",
+    summary = "Machine categories (anonymous allowed)",
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The categories", body = Items<Category>),
+    )
+)]
+#[get("/categories")]
 pub async fn categories(
     state: web::Data<AppState>,
     _user: MaybeUser,
@@ -131,13 +214,25 @@ pub async fn categories(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewCategory {
     name: String,
     #[serde(default)]
     description: String,
 }
 
+#[utoipa::path(
+    operation_id = "create_category",
+    tag = "resources",
+    summary = "Adds a machine category (staff)",
+    request_body = NewCategory,
+    responses(
+        (status = 201, description = "The new category's id", body = openapi::CreatedId),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[post("/categories")]
 pub async fn create_category(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -150,6 +245,16 @@ pub async fn create_category(
     Ok(created(&serde_json::json!({ "id": id })))
 }
 
+#[utoipa::path(
+    operation_id = "list_qualifications",
+    tag = "resources",
+    summary = "Qualifications that unlock machines (anonymous allowed)",
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The qualifications", body = Items<Qualification>),
+    )
+)]
+#[get("/qualifications")]
 pub async fn qualifications(
     state: web::Data<AppState>,
     _user: MaybeUser,
@@ -159,7 +264,7 @@ pub async fn qualifications(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewQualification {
     name: String,
     #[serde(default)]
@@ -167,6 +272,18 @@ pub struct NewQualification {
     valid_months: Option<i32>,
 }
 
+#[utoipa::path(
+    operation_id = "create_qualification",
+    tag = "resources",
+    summary = "Adds a qualification (staff)",
+    request_body = NewQualification,
+    responses(
+        (status = 201, description = "The new qualification's id", body = openapi::CreatedId),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[post("/qualifications")]
 pub async fn create_qualification(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -182,6 +299,14 @@ pub async fn create_qualification(
 }
 
 /// A user's live qualifications: the user themself or staff.
+#[utoipa::path(
+    operation_id = "list_user_qualifications",
+    tag = "resources",
+    responses(
+        (status = 200, description = "Live qualifications", body = Items<HeldQualification>),
+    )
+)]
+#[get("/users/{id}/qualifications")]
 pub async fn held(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -196,11 +321,23 @@ pub async fn held(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct Grant {
     qualification_id: i64,
 }
 
+#[utoipa::path(
+    operation_id = "grant_qualification",
+    tag = "resources",
+    summary = "Grants a qualification to a user (staff)",
+    request_body = Grant,
+    responses(
+        (status = 201, description = "The grant", body = openapi::Granted),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[post("/users/{id}/qualifications")]
 pub async fn grant(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -220,6 +357,16 @@ pub async fn grant(
     ))
 }
 
+#[utoipa::path(
+    operation_id = "revoke_qualification",
+    tag = "resources",
+    summary = "Takes a qualification from a user (staff)",
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
+#[delete("/users/{id}/qualifications/{qualification_id}")]
 pub async fn revoke(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -235,6 +382,16 @@ pub async fn revoke(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    operation_id = "opening_hours",
+    tag = "resources",
+    summary = "The workshop's weekly opening hours (anonymous allowed)",
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Opening hours", body = WeeklyHours),
+    )
+)]
+#[get("/opening-hours")]
 pub async fn opening_hours(
     state: web::Data<AppState>,
     _user: MaybeUser,
@@ -242,6 +399,17 @@ pub async fn opening_hours(
     Ok(web::Json(state.db(resources::weekly_hours).await?))
 }
 
+#[utoipa::path(
+    operation_id = "set_opening_hours",
+    tag = "resources",
+    summary = "Replaces the weekly opening hours (staff)",
+    request_body = WeeklyHours,
+    responses(
+        (status = 200, description = "Opening hours as saved", body = WeeklyHours),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
+#[put("/opening-hours")]
 pub async fn set_opening_hours(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -255,13 +423,25 @@ pub async fn set_opening_hours(
     Ok(web::Json(saved))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewClosure {
     first_day: NaiveDate,
     last_day: NaiveDate,
     reason: String,
 }
 
+#[utoipa::path(
+    operation_id = "add_closure",
+    tag = "resources",
+    summary = "Closes the workshop for whole days (staff)",
+    request_body = NewClosure,
+    responses(
+        (status = 201, description = "The closure", body = Closure),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[post("/closures")]
 pub async fn add_closure(
     state: web::Data<AppState>,
     Staff(user): Staff,

@@ -1,14 +1,23 @@
 //! `/api/v1/tokens`: a user's own tokens; staff also read and revoke other users' tokens.
-use actix_web::{web, HttpResponse};
+use actix_web::{delete, get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{created, Items};
+use super::{created, openapi, Items};
 use crate::domain::{Name, TokenId, UserId};
 use crate::http::auth::CurrentUser;
 use crate::http::{AppError, AppState};
 use crate::services::tokens::{self, TokenInfo};
 
+#[utoipa::path(
+    operation_id = "list_my_tokens",
+    tag = "tokens",
+    summary = "The caller's API tokens",
+    responses(
+        (status = 200, description = "The tokens (never their secrets)", body = Items<TokenInfo>),
+    )
+)]
+#[get("/tokens")]
 pub async fn list_mine(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -19,6 +28,16 @@ pub async fn list_mine(
     }))
 }
 
+#[utoipa::path(
+    operation_id = "list_user_tokens",
+    tag = "tokens",
+    summary = "A user's API tokens: the user themself or staff",
+    responses(
+        (status = 200, description = "The tokens (never their secrets)", body = Items<TokenInfo>),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
+#[get("/users/{id}/tokens")]
 pub async fn list_for_user(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -30,13 +49,14 @@ pub async fn list_for_user(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewTokenBody {
     name: String,
+    #[schema(format = DateTime)]
     expires_at: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct CreatedToken {
     #[serde(flatten)]
     info: TokenInfo,
@@ -44,6 +64,17 @@ struct CreatedToken {
     token: String,
 }
 
+#[utoipa::path(
+    operation_id = "create_token",
+    tag = "tokens",
+    summary = "A new API token for the caller",
+    request_body = NewTokenBody,
+    responses(
+        (status = 201, description = "The token, with its secret shown this once", body = CreatedToken),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
+#[post("/tokens")]
 pub async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -67,6 +98,17 @@ pub async fn create(
     }))
 }
 
+#[utoipa::path(
+    operation_id = "revoke_token",
+    tag = "tokens",
+    summary = "Revokes a token: its owner or staff",
+    responses(
+        (status = 200, description = "The revoked token", body = TokenInfo),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[delete("/tokens/{id}")]
 pub async fn revoke(
     state: web::Data<AppState>,
     user: CurrentUser,

@@ -1,18 +1,29 @@
 //! `/api/v1/courses`, `/api/v1/training-sessions` and `/api/v1/enrollments`: staff manage
 //! courses and sessions; anyone reads the catalog; members sign up (a business admin for several
 //! employees), read their place in line and leave; staff or the tutor mark attendance.
-use actix_web::{web, HttpResponse};
+use actix_web::{delete, get, patch, post, put, web, HttpResponse};
 use serde::Deserialize;
 
-use super::{created, Items};
-use crate::domain::training::{parse_seats, Attendance, Course, NewSession, RawCourse, RawSession};
+use super::{created, openapi, Items};
+use crate::domain::training::{
+    parse_seats, Attendance, Course, Enrollment, NewSession, RawCourse, RawSession, Session,
+};
 use crate::domain::{
     parse_rfc3339_with_offset, CourseId, EnrollmentId, ResourceId, SessionId, UserId,
 };
 use crate::http::auth::{CurrentUser, Staff};
 use crate::http::{AppError, AppState};
-use crate::services::training::{self, SessionQuery};
+use crate::services::training::{self, Left, MyEnrollment, SessionQuery};
 
+#[utoipa::path(
+    operation_id = "list_courses",
+    tag = "training",
+    summary = "The course catalog",
+    responses(
+        (status = 200, description = "The courses", body = Items<Course>),
+    )
+)]
+#[get("/courses")]
 pub async fn list_courses(
     state: web::Data<AppState>,
     _user: CurrentUser,
@@ -25,6 +36,19 @@ fn parse_course(id: i64, raw: &RawCourse) -> Result<Course, AppError> {
     Course::parse(CourseId::new(id), raw).map_err(|e| AppError::Unprocessable(e.0))
 }
 
+#[utoipa::path(
+    operation_id = "create_course",
+    tag = "training",
+    summary = "Adds a course (staff)",
+    request_body = RawCourse,
+    responses(
+        (status = 201, description = "The new course", body = Course),
+        (status = 403, response = openapi::Forbidden),
+        (status = 404, response = openapi::NotFound),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[post("/courses")]
 pub async fn create_course(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -38,6 +62,18 @@ pub async fn create_course(
     Ok(created(&course))
 }
 
+#[utoipa::path(
+    operation_id = "update_course",
+    tag = "training",
+    summary = "Replaces a course's settings (staff)",
+    request_body = RawCourse,
+    responses(
+        (status = 200, description = "The course as saved", body = Course),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[put("/courses/{id}")]
 pub async fn update_course(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -52,9 +88,12 @@ pub async fn update_course(
     Ok(HttpResponse::Ok().json(course))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SessionsQuery {
+    #[param(format = DateTime)]
     from: Option<String>,
+    #[param(format = DateTime)]
     to: Option<String>,
     course_id: Option<i64>,
     tutor_id: Option<i64>,
@@ -63,6 +102,16 @@ pub struct SessionsQuery {
 }
 
 /// The catalog: sessions that have not ended (or those in `[from, to)`), with seats left.
+#[utoipa::path(
+    operation_id = "list_sessions",
+    tag = "training",
+    params(SessionsQuery),
+    responses(
+        (status = 200, description = "Sessions, earliest first", body = Items<Session>),
+        (status = 422, response = openapi::Unprocessable),
+    )
+)]
+#[get("/training-sessions")]
 pub async fn list_sessions(
     state: web::Data<AppState>,
     _user: CurrentUser,
@@ -87,6 +136,15 @@ pub async fn list_sessions(
     Ok(HttpResponse::Ok().json(Items { items }))
 }
 
+#[utoipa::path(
+    operation_id = "get_session",
+    tag = "training",
+    summary = "A session with its seats left",
+    responses(
+        (status = 200, description = "The session", body = Session),
+    )
+)]
+#[get("/training-sessions/{id}")]
 pub async fn get_session(
     state: web::Data<AppState>,
     _user: CurrentUser,
@@ -97,6 +155,19 @@ pub async fn get_session(
     Ok(HttpResponse::Ok().json(session))
 }
 
+#[utoipa::path(
+    operation_id = "create_session",
+    tag = "training",
+    summary = "Schedules a session of a course (staff); it blocks its tutor and machines",
+    request_body = RawSession,
+    responses(
+        (status = 201, description = "The new session", body = Session),
+        (status = 403, response = openapi::Forbidden),
+        (status = 404, response = openapi::NotFound),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[post("/training-sessions")]
 pub async fn create_session(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -110,12 +181,23 @@ pub async fn create_session(
     Ok(created(&session))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct SessionChange {
     seats: i64,
 }
 
 /// Changes a session's seats; added seats promote the waiting list.
+#[utoipa::path(
+    operation_id = "update_session",
+    tag = "training",
+    request_body = SessionChange,
+    responses(
+        (status = 200, description = "The session as saved", body = Session),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[patch("/training-sessions/{id}")]
 pub async fn update_session(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -131,6 +213,16 @@ pub async fn update_session(
 }
 
 /// Cancels a session for everyone (the workshop calls it off).
+#[utoipa::path(
+    operation_id = "cancel_session",
+    tag = "training",
+    responses(
+        (status = 200, description = "The cancelled session", body = Session),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[post("/training-sessions/{id}/cancel")]
 pub async fn cancel_session(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -143,7 +235,7 @@ pub async fn cancel_session(
     Ok(HttpResponse::Ok().json(session))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(default)]
 pub struct SignUpBody {
     /// Who to sign up (default: the caller).
@@ -154,6 +246,18 @@ pub struct SignUpBody {
 
 /// Signs up: 201 with the enrollment (`status` confirmed or waitlisted, `position` in line). An
 /// empty body signs up the caller.
+#[utoipa::path(
+    operation_id = "sign_up",
+    tag = "training",
+    request_body(content = SignUpBody, description = "Who to sign up; an empty body signs up the caller"),
+    responses(
+        (status = 201, description = "The enrollment; with `user_ids`, `{items: [...]}`", body = openapi::SignedUp),
+        (status = 403, response = openapi::Forbidden),
+        (status = 404, response = openapi::NotFound),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[post("/training-sessions/{id}/enrollments")]
 pub async fn sign_up(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -196,6 +300,14 @@ pub async fn sign_up(
 }
 
 /// Participants and waiting list: staff and the session's tutor.
+#[utoipa::path(
+    operation_id = "list_participants",
+    tag = "training",
+    responses(
+        (status = 200, description = "Enrollments, confirmed and waiting", body = Items<Enrollment>),
+    )
+)]
+#[get("/training-sessions/{id}/enrollments")]
 pub async fn participants(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -209,6 +321,14 @@ pub async fn participants(
 }
 
 /// The caller's enrollments (a business admin's: the business's), newest session first.
+#[utoipa::path(
+    operation_id = "my_enrollments",
+    tag = "training",
+    responses(
+        (status = 200, description = "Enrollments with their sessions", body = Items<MyEnrollment>),
+    )
+)]
+#[get("/enrollments")]
 pub async fn my_enrollments(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -218,6 +338,15 @@ pub async fn my_enrollments(
     Ok(HttpResponse::Ok().json(Items { items }))
 }
 
+#[utoipa::path(
+    operation_id = "get_enrollment",
+    tag = "training",
+    summary = "An enrollment: status and place on the waiting list",
+    responses(
+        (status = 200, description = "The enrollment", body = Enrollment),
+    )
+)]
+#[get("/enrollments/{id}")]
 pub async fn get_enrollment(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -229,6 +358,16 @@ pub async fn get_enrollment(
 }
 
 /// Gives up a seat (promoting the first in line) or leaves the waiting list.
+#[utoipa::path(
+    operation_id = "leave_session",
+    tag = "training",
+    responses(
+        (status = 200, description = "The cancelled enrollment, its fee, and who got the seat", body = Left),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[delete("/enrollments/{id}")]
 pub async fn leave(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -241,12 +380,23 @@ pub async fn leave(
     Ok(HttpResponse::Ok().json(left))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct AttendanceBody {
     attendance: Attendance,
 }
 
 /// Marks attended or no-show: staff and the session's tutor.
+#[utoipa::path(
+    operation_id = "mark_attendance",
+    tag = "training",
+    request_body = AttendanceBody,
+    responses(
+        (status = 200, description = "The enrollment as marked", body = Enrollment),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[post("/enrollments/{id}/attendance")]
 pub async fn mark_attendance(
     state: web::Data<AppState>,
     user: CurrentUser,

@@ -1,11 +1,11 @@
 //! `/api/v1/usage-events` (machine controllers report power on/off, idempotently), `/api/v1/usage`
 //! (records: staff see and correct everyone's, members their own), the front desk's check-in,
 //! check-out and no-show, anomalies, and `/api/v1/charges` (a month's charges so far).
-use actix_web::{web, HttpResponse};
+use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::{created, Items};
+use super::{created, openapi, Items};
 use crate::domain::usage::{RawUsageEvent, UsageEvent, UsageSource};
 use crate::domain::{
     parse_rfc3339_with_offset, BookingId, CustomerId, LocalMonth, ResourceId, TokenId, UsageId,
@@ -13,7 +13,10 @@ use crate::domain::{
 };
 use crate::http::auth::{CurrentUser, Staff, Via};
 use crate::http::{AppError, AppState};
-use crate::services::usage::{self, EventStatus, NewUsage, UsageChange, UsageQuery};
+use crate::services::usage::{
+    self, Anomaly, EventOutcome, EventStatus, MonthCharges, NewUsage, UsageChange, UsageQuery,
+    UsageRecord,
+};
 
 /// The most events one batch may carry.
 pub const MAX_BATCH: usize = 1000;
@@ -37,6 +40,19 @@ fn optional_instant(what: &str, text: &Option<String>) -> Result<Option<DateTime
 }
 
 /// One device event: 201 when recorded, 200 when it is a repeat (nothing changes).
+#[utoipa::path(
+    operation_id = "record_usage_event",
+    tag = "usage",
+    request_body = RawUsageEvent,
+    responses(
+        (status = 201, description = "Recorded", body = EventOutcome),
+        (status = 200, description = "A repeat of an event already recorded: nothing changed", body = EventOutcome),
+        (status = 403, response = openapi::Forbidden),
+        (status = 404, response = openapi::NotFound),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[post("/usage-events")]
 pub async fn record_event(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -54,12 +70,24 @@ pub async fn record_event(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct Batch {
+    /// Each event is answered on its own: one of the wrong shape is rejected in its result.
+    #[schema(value_type = Vec<RawUsageEvent>, min_items = 1, max_items = 1000)]
     events: Vec<serde_json::Value>,
 }
 
 /// Up to 1,000 events, each answered on its own; one bad event does not stop the rest.
+#[utoipa::path(
+    operation_id = "record_usage_events",
+    tag = "usage",
+    request_body = Batch,
+    responses(
+        (status = 200, description = "One result per event, in order", body = openapi::BatchResults),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
+#[post("/usage-events/batch")]
 pub async fn record_batch(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -94,6 +122,17 @@ pub async fn record_batch(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "results": results })))
 }
 
+#[utoipa::path(
+    operation_id = "dismiss_usage_event",
+    tag = "usage",
+    summary = "Dismisses a stored event that made an anomaly (staff)",
+    responses(
+        (status = 204, description = "Dismissed"),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[post("/usage-events/{id}/dismiss")]
 pub async fn dismiss_event(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -104,15 +143,29 @@ pub async fn dismiss_event(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    #[param(format = DateTime)]
     from: Option<String>,
+    #[param(format = DateTime)]
     to: Option<String>,
     resource_id: Option<i64>,
     customer_id: Option<i64>,
     status: Option<String>,
 }
 
+#[utoipa::path(
+    operation_id = "list_usage",
+    tag = "usage",
+    summary = "Usage records (staff: everyone's; others: their account's)",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "Usage records", body = Items<UsageRecord>),
+        (status = 422, response = openapi::Unprocessable),
+    )
+)]
+#[get("/usage")]
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -137,19 +190,33 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(Items { items }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewUsageBody {
     resource_id: i64,
     customer_id: i64,
     user_id: Option<i64>,
     booking_id: Option<i64>,
+    #[schema(format = DateTime)]
     started_at: String,
+    #[schema(format = DateTime)]
     ended_at: Option<String>,
     #[serde(default)]
     note: String,
 }
 
 /// A walk-in (open when `ended_at` is left out) or a staff entry of past use.
+#[utoipa::path(
+    operation_id = "enter_usage",
+    tag = "usage",
+    request_body = NewUsageBody,
+    responses(
+        (status = 201, description = "The usage record", body = UsageRecord),
+        (status = 403, response = openapi::Forbidden),
+        (status = 404, response = openapi::NotFound),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[post("/usage")]
 pub async fn enter(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -178,9 +245,11 @@ pub async fn enter(
     Ok(created(&record))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct CorrectionBody {
+    #[schema(format = DateTime)]
     started_at: String,
+    #[schema(format = DateTime)]
     ended_at: Option<String>,
     customer_id: Option<i64>,
     user_id: Option<i64>,
@@ -190,6 +259,17 @@ pub struct CorrectionBody {
 }
 
 /// A staff correction (audited; the charge is reversed and written again).
+#[utoipa::path(
+    operation_id = "correct_usage",
+    tag = "usage",
+    request_body = CorrectionBody,
+    responses(
+        (status = 200, description = "The corrected record", body = UsageRecord),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
+#[patch("/usage/{id}")]
 pub async fn correct(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -212,6 +292,18 @@ pub async fn correct(
     Ok(HttpResponse::Ok().json(record))
 }
 
+#[utoipa::path(
+    operation_id = "check_in",
+    tag = "usage",
+    summary = "Checks a booking in at the front desk: opens its usage (staff)",
+    responses(
+        (status = 201, description = "The open usage record", body = UsageRecord),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+        (status = 422, response = openapi::Unprocessable),
+    )
+)]
+#[post("/bookings/{id}/check-in")]
 pub async fn check_in(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -222,6 +314,18 @@ pub async fn check_in(
     Ok(created(&record))
 }
 
+#[utoipa::path(
+    operation_id = "check_out",
+    tag = "usage",
+    summary = "Closes an open usage record at the front desk (staff)",
+    responses(
+        (status = 200, description = "The closed record", body = UsageRecord),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+        (status = 422, response = openapi::Unprocessable),
+    )
+)]
+#[post("/usage/{id}/check-out")]
 pub async fn check_out(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -234,6 +338,18 @@ pub async fn check_out(
     Ok(HttpResponse::Ok().json(record))
 }
 
+#[utoipa::path(
+    operation_id = "mark_no_show",
+    tag = "usage",
+    summary = "Marks a started booking as a no-show (staff)",
+    responses(
+        (status = 200, description = "The fee charged", body = openapi::NoShow),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+        (status = 422, response = openapi::Unprocessable),
+    )
+)]
+#[post("/bookings/{id}/no-show")]
 pub async fn no_show(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -246,6 +362,16 @@ pub async fn no_show(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "booking_id": id, "no_show_fee": fee })))
 }
 
+#[utoipa::path(
+    operation_id = "usage_anomalies",
+    tag = "usage",
+    summary = "Usage that needs a look: open too long, a stop without a start, no customer (staff)",
+    responses(
+        (status = 200, description = "Anomalies", body = Items<Anomaly>),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
+#[get("/usage/anomalies")]
 pub async fn anomalies(
     state: web::Data<AppState>,
     Staff(user): Staff,
@@ -255,14 +381,28 @@ pub async fn anomalies(
     Ok(HttpResponse::Ok().json(Items { items }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ChargesQuery {
+    #[param(pattern = r"^[0-9]{4}-[0-9]{2}$")]
     month: Option<String>,
     customer_id: Option<i64>,
 }
 
 /// The month's charges so far (default: this month) of the caller's account, or (staff) of
 /// `customer_id`.
+#[utoipa::path(
+    operation_id = "month_charges",
+    tag = "usage",
+    params(ChargesQuery),
+    responses(
+        (status = 200, description = "The month's charges", body = MonthCharges),
+        (status = 403, response = openapi::Forbidden),
+        (status = 404, response = openapi::NotFound),
+        (status = 422, response = openapi::Unprocessable),
+    )
+)]
+#[get("/charges")]
 pub async fn charges(
     state: web::Data<AppState>,
     user: CurrentUser,

@@ -1,14 +1,20 @@
 //! The harness: `spawn_app` starts the real server with a fresh database and returns a client.
+mod access;
 pub mod billing;
 mod database;
+pub mod invariants;
+pub mod load;
 pub mod pages;
 mod people;
+mod process;
 pub mod smtp;
 mod training;
 mod workshop;
 
+pub use access::{AccessFixture, Caller};
 pub use database::{postgres_admin_url, TestDatabase};
 pub use people::{csrf_in, Browser, TestUser, PASSWORD};
+pub use process::ProcessApp;
 pub use training::TrainingFixture;
 pub use workshop::{hours_ahead, local, rfc, weekday_at};
 

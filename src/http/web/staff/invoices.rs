@@ -545,7 +545,7 @@ fn payments_panel(payments: &Payments) -> PaymentsPanel {
             .iter()
             .map(|p| PaymentLine {
                 paid_on: p.paid_on.to_string(),
-                amount: Money::from_cents(p.amount_cents).to_string(),
+                amount: p.amount.to_string(),
                 method: view::method_label(&p.method),
                 reference: p.reference.clone(),
             })
