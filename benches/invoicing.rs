@@ -20,8 +20,8 @@
 //! - `BENCH_PDF_RUNS`: renders averaged per PDF figure, default 20.
 //! - `BENCH_DATABASE_URL`: PostgreSQL instead of SQLite (above).
 //!
-//! With the defaults it takes about a minute on SQLite and two to three on PostgreSQL on the
-//! project's 2-core machine, seeding included.
+//! With the defaults it takes about a minute on SQLite and two to five on PostgreSQL (quiet or
+//! busy) on the project's 2-core machine, seeding included; the 20k size is most of it.
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
