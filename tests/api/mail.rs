@@ -108,7 +108,7 @@ fn mail(key: &str, to: &str) -> OutgoingMail {
 }
 
 /// Runs sender passes until one finds nothing due at `now`; returns the messages attempted.
-async fn drain(pool: &Pool, sender: &MailSender, now: NaiveDateTime) -> usize {
+pub(crate) async fn drain(pool: &Pool, sender: &MailSender, now: NaiveDateTime) -> usize {
     let mut attempted = 0;
     loop {
         match run_once(pool, sender, now).await.expect("sender pass") {

@@ -4,10 +4,10 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use chrono::{NaiveDateTime, TimeDelta};
+use chrono::TimeDelta;
 use obrador::db::Pool;
 use obrador::domain::Role;
-use obrador::jobs::mail_sender::{run_once, MailSender, RetryPolicy};
+use obrador::jobs::mail_sender::{MailSender, RetryPolicy};
 use obrador::mail::outbox::{self as queue};
 use obrador::mail::{MailIdentity, OutboxEntry, OutboxFilter, OutboxStatus, Transport};
 use reqwest::Method;
@@ -16,17 +16,7 @@ use serde_json::json;
 
 use crate::helpers::smtp::{Mode, SmtpServer};
 use crate::helpers::{hours_ahead, rfc, spawn_app_with, TestApp};
-
-/// Runs sender passes at `now` until one finds nothing due.
-async fn drain(pool: &Pool, sender: &MailSender, now: NaiveDateTime) -> usize {
-    let mut attempted = 0;
-    loop {
-        match run_once(pool, sender, now).await.expect("sender pass") {
-            0 => return attempted,
-            n => attempted += n,
-        }
-    }
-}
+use crate::mail::drain;
 
 fn outbox(pool: &Pool) -> Vec<OutboxEntry> {
     let filter = OutboxFilter {
